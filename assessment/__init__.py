@@ -1,0 +1,22 @@
+"""Skills-assessment engine."""
+from pathlib import Path
+
+from flask import Flask
+
+
+def create_app(test_config=None) -> Flask:
+    """Build the web app; every subsystem wires itself with init_app."""
+    app = Flask(__name__, instance_relative_config=True)
+    from assessment import config, db, errors, security
+    from assessment.candidate import bp as candidate_bp
+    from assessment.content import markdown as content_markdown
+
+    app.debug = bool((test_config or {}).get("DEBUG", app.debug))
+    config.load_config(app, test_config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    db.init_app(app)
+    security.init_app(app)
+    errors.init_app(app)
+    content_markdown.init_app(app)
+    app.register_blueprint(candidate_bp)
+    return app

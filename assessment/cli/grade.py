@@ -1,0 +1,105 @@
+"""`assessment grade` and `assessment sandbox setup|check`: grade files and manage the sandbox.
+
+Heavy modules (numpy, pandas, the grader) are imported inside the commands so that
+`assessment --help` stays fast.
+"""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+
+def _print_json(data) -> None:
+    click.echo(json.dumps(data, indent=2, default=str))
+
+
+@click.command()
+@click.option("--item", "item", required=True, metavar="SECTION/ITEM",
+              help="The coding item, e.g. deep-learning/dl-softmax-01.")
+@click.option("--code", "code_file", required=True,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="The Python file to grade.")
+@click.option("--sample", is_flag=True, help="Run the sample tests instead of the hidden ones.")
+@click.option("--sections-dir", default="sections", show_default=True,
+              type=click.Path(file_okay=False, path_type=Path))
+@click.option("--slot", type=int, default=None, help="Grading slot (default: any free one).")
+def grade(item: str, code_file: Path, sample: bool, sections_dir: Path, slot: int | None) -> None:
+    """Grade FILE against an item's hidden tests in the sandbox and print JSON.
+
+    Exit status: 0 passed, 1 not passed, 2 the item or the sandbox is unusable."""
+    from assessment.grading.grader import grade as grade_code
+    from assessment.grading.task import TaskError, load_coding_task
+
+    section, _, item_id = item.partition("/")
+    if not section or not item_id or "/" in item_id:
+        raise click.BadParameter("expected SECTION/ITEM", param_hint="--item")
+    item_dir = sections_dir / section / "items" / item_id
+    if not item_dir.is_dir():
+        raise click.BadParameter(f"no coding item folder at {item_dir}", param_hint="--item")
+    try:
+        task = load_coding_task(item_dir)
+    except TaskError as exc:
+        _print_json({"status": "invalid item", "problems": [p.__dict__ for p in exc.problems]})
+        sys.exit(2)
+    result = grade_code(task, code_file.read_text(encoding="utf-8", errors="replace"),
+                        which="sample" if sample else "hidden", slot=slot)
+    out = {"item": item, "which": result.which, "status": result.status,
+           "passed": result.passed, "total": result.total, "score": result.score,
+           "category": result.category, "time_ms": result.time_ms,
+           "tests": [{"name": t.name, "status": t.status, "message": t.message,
+                      "time_ms": t.time_ms, **({"stdout": t.stdout, "stderr": t.stderr}
+                                               if sample else {})}
+                     for t in result.tests],
+           "stopped": result.stopped}
+    if sample:
+        out.update(stdout=result.stdout, stderr=result.stderr)
+    _print_json(out)
+    sys.exit(0 if result.status == "passed" else 2 if result.status == "sandbox error" else 1)
+
+
+@click.group()
+def sandbox() -> None:
+    """Set up and check the sandbox that runs candidates' code."""
+
+
+@sandbox.command()
+@click.option("--runtime", "runtime_dir", type=click.Path(path_type=Path), default=None,
+              help="Where to create the runtime venv [default: $ASSESSMENT_SANDBOX_RUNTIME "
+                   "or /var/lib/assessment/sandbox-python].")
+@click.option("--python", "python", default="/usr/bin/python3", show_default=True,
+              help="The system interpreter the runtime is built from (readable by all).")
+def setup(runtime_dir: Path | None, python: str) -> None:
+    """Create the world-readable runtime venv (numpy, pandas) that sandboxed runs use."""
+    from assessment.grading.runtime import RuntimeSetupError, setup_runtime
+    from assessment.grading.sandbox import SandboxConfig
+
+    path = runtime_dir or SandboxConfig.from_env().runtime_dir
+    try:
+        info = setup_runtime(path, python=python)
+    except RuntimeSetupError as exc:
+        raise click.ClickException(str(exc)) from None
+    _print_json({"runtime": str(path), **info})
+
+
+@sandbox.command()
+@click.option("--runtime", "runtime_dir", type=click.Path(path_type=Path), default=None)
+@click.option("--production", is_flag=True, help="Exit 1 unless every layer production "
+                                                 "requires is available.")
+def check(runtime_dir: Path | None, production: bool) -> None:
+    """Print which layers this machine offers and try one sandboxed run."""
+    from assessment.grading.runtime import check_sandbox
+    from assessment.grading.sandbox import SandboxConfig
+
+    config = SandboxConfig.from_env()
+    if runtime_dir or production:
+        config = SandboxConfig(**{**config.__dict__,
+                                  "runtime_dir": runtime_dir or config.runtime_dir,
+                                  "production": production or config.production})
+    report = check_sandbox(config)
+    _print_json(report)
+    if not report["trial_run"].get("ok") or (config.production
+                                             and report["missing_for_production"]):
+        sys.exit(1)

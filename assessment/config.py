@@ -1,0 +1,59 @@
+"""Configuration: defaults, then instance/config.py, then ASSESSMENT_* variables, then a test mapping.
+
+DATABASE_URL (without prefix) is honoured too, because that is what hosting platforms set.
+"""
+import json
+import os
+from pathlib import Path
+
+DEFAULT_SECRET_KEY = "dev-only-not-secret"
+
+#: Seconds added to a section's deadline before an answer counts as late: covers the request's
+#: trip over a slow network (the browser's clock is never trusted, only this margin).
+DEFAULT_ANSWER_GRACE_SECONDS = 3
+
+
+class Defaults:
+    SECRET_KEY = DEFAULT_SECRET_KEY
+    DATABASE_URL = None  # None -> sqlite file in the instance folder
+    SECTIONS_DIR = str(Path(__file__).resolve().parent.parent / "sections")
+    ANSWER_GRACE_SECONDS = DEFAULT_ANSWER_GRACE_SECONDS
+    SWEEP_INTERVAL_SECONDS = 30
+    MAX_CONTENT_LENGTH = 256 * 1024  # answers and code are small; anything bigger is an attack
+    MAX_ANSWER_CHARS = 64 * 1024
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = True
+    WTF_CSRF_TIME_LIMIT = None  # a test can last hours; the token is bound to the session anyway
+    GRADING_PRODUCTION = False
+    RUN_SWEEPER = True
+
+
+def _coerce(value: str):
+    """Environment values are strings; accept JSON literals (numbers, booleans) where they parse."""
+    try:
+        return json.loads(value)
+    except ValueError:
+        return value
+
+
+def load_config(app, test_config=None) -> None:
+    app.config.from_object(Defaults)
+    app.config.from_pyfile("config.py", silent=True)
+    for key, value in os.environ.items():
+        if key.startswith("ASSESSMENT_"):
+            app.config[key.removeprefix("ASSESSMENT_")] = _coerce(value)
+    if os.environ.get("DATABASE_URL") and "ASSESSMENT_DATABASE_URL" not in os.environ:
+        app.config["DATABASE_URL"] = os.environ["DATABASE_URL"]
+    if test_config:
+        app.config.update(test_config)
+    if app.config["DATABASE_URL"] is None:
+        app.config["DATABASE_URL"] = f"sqlite:///{Path(app.instance_path) / 'assessment.db'}"
+    if app.debug or app.testing:
+        # Local http://127.0.0.1 has no TLS; a Secure cookie would never come back.
+        app.config["SESSION_COOKIE_SECURE"] = False
+    elif app.config["SECRET_KEY"] == DEFAULT_SECRET_KEY:
+        raise RuntimeError(
+            "SECRET_KEY is the built-in development value. Set ASSESSMENT_SECRET_KEY "
+            "(e.g. python -c 'import secrets; print(secrets.token_hex(32))') or run with debug."
+        )

@@ -1,0 +1,251 @@
+"""Grade a coding submission on an item's sample or hidden tests, in the sandbox.
+
+The verdict cannot be forged from inside: only the cases' inputs enter the sandbox; the harness
+reports what the function returned as JSON on fd 3 (never stdout); the grader decodes those
+values without unpickling, checks the records' order, and compares with the expected values
+here.  Missing, duplicate or malformed records are errors, never passes.  Hidden-test results
+carry names and statuses only: no inputs, expected values, exception messages or output.
+"""
+from __future__ import annotations
+
+import functools
+import json
+import logging
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from assessment.grading import codec
+from assessment.grading.compare import compare
+from assessment.grading.sandbox import RunOutcome, Sandbox, SandboxUnavailable
+from assessment.grading.task import CodingTask
+
+log = logging.getLogger(__name__)
+
+MAX_CODE_BYTES = 256 * 1024
+SHOWN_OUTPUT = 4096  # bytes of stdout/stderr kept per test and per run (sample runs only)
+_HERE = Path(__file__).resolve().parent
+LIMIT_STATUS = {"time": "time limit", "memory": "memory limit", "output": "output limit",
+                "raised": "error"}
+STATUSES = ("passed", "failed", "error", "time limit", "memory limit", "output limit",
+            "sandbox error")
+
+
+@dataclass
+class TestResult:
+    name: str
+    status: str                  # one of STATUSES except "sandbox error"
+    message: str = ""
+    time_ms: float | None = None
+    stdout: str = ""
+    stderr: str = ""
+
+
+@dataclass
+class GradeResult:
+    item_id: str
+    which: str                   # "sample" or "hidden"
+    status: str                  # passed / failed / error / time limit / ... / sandbox error
+    passed: int
+    total: int
+    score: float                 # share of tests passed
+    category: int                # GPCM score category from the item's partial_credit
+    time_ms: float
+    tests: list[TestResult] = field(default_factory=list)
+    stopped: list[dict] = field(default_factory=list)  # [{"what", "why"}] from the sandbox
+    stdout: str = ""
+    stderr: str = ""
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@functools.lru_cache(maxsize=1)
+def default_sandbox() -> Sandbox:
+    """The process-wide sandbox, configured from ASSESSMENT_SANDBOX_* variables."""
+    return Sandbox()
+
+
+@functools.lru_cache(maxsize=1)
+def _support_files() -> dict[str, bytes]:
+    return {"_harness.py": (_HERE / "_harness.py").read_bytes(),
+            "_codec.py": (_HERE / "codec.py").read_bytes()}
+
+
+def category_for(score: float, thresholds: tuple[float, ...]) -> int:
+    """GPCM category: how many partial-credit thresholds the share passed reaches."""
+    return sum(score >= t - 1e-9 for t in thresholds)
+
+
+def grade(task: CodingTask, code: str, *, which: str = "hidden", slot: int | None = None,
+          sandbox: Sandbox | None = None) -> GradeResult:
+    """Run ``code`` on the task's tests in the sandbox and judge it.  Blocking; safe to call
+    from any thread or from a queue job (RQ)."""
+    cases = task.cases(which)
+    sandbox = sandbox or default_sandbox()
+    names = [c.name for c in cases]
+    if len(code.encode("utf-8", "replace")) > MAX_CODE_BYTES:
+        return _uniform(task, which, names, "error", f"the code is over {MAX_CODE_BYTES} bytes")
+    limits = task.limits
+    spec = {"function": task.function, "time_s": limits.time_s,
+            "import_s": sandbox.config.startup_s, "output_cap": limits.output_kb * 1024,
+            "cases": [{"args": codec.encode(c.args), "kwargs": codec.encode(c.kwargs)}
+                      for c in cases]}
+    files = {**_support_files(), "submission.py": code.encode("utf-8", "replace"),
+             "task.json": json.dumps(spec).encode()}
+    wall_s = sandbox.config.startup_s + len(cases) * (limits.time_s + 0.05) + 1.0
+    try:
+        outcome = sandbox.run(files, ["_harness.py"], limits=limits, wall_s=wall_s, slot=slot)
+    except SandboxUnavailable as exc:
+        log.error("grading %s refused: %s", task.item_id, exc)
+        return _uniform(task, which, names, "sandbox error", str(exc))
+    result = _judge(task, which, cases, outcome)
+    log.info("graded %s (%s): %s %d/%d in %.0f ms", task.item_id, which, result.status,
+             result.passed, result.total, result.time_ms)
+    return result
+
+
+def _uniform(task, which, names, status, message, outcome: RunOutcome | None = None,
+             stopped=()) -> GradeResult:
+    tests = [TestResult(n, "sandbox error" if status == "sandbox error" else "error", message)
+             for n in names]
+    return GradeResult(task.item_id, which, status, 0, len(names), 0.0, 0,
+                       outcome.wall_ms if outcome else 0.0, tests, list(stopped))
+
+
+def _text(data: bytes | str, limit: int = SHOWN_OUTPUT) -> str:
+    if isinstance(data, str):
+        data = data.encode("utf-8", "replace")
+    text = data[:limit].decode("utf-8", "replace")
+    return text + (f"\n... [{len(data) - limit} more bytes cut]" if len(data) > limit else "")
+
+
+class _Tampered(ValueError):
+    """The result channel does not follow the harness protocol."""
+
+
+def _records(outcome: RunOutcome, n: int) -> tuple[dict | None, dict[int, dict], set, bool]:
+    """Parse and check fd-3 records: (import record, case records, started, done)."""
+    lines = outcome.results.split(b"\n")
+    if lines[-1] and outcome.limit:
+        lines = lines[:-1]  # a record cut short by the kill
+    elif lines[-1]:
+        raise _Tampered("the last record is incomplete")
+    else:
+        lines = lines[:-1]
+    imported, cases, started, done, expect = None, {}, set(), False, "ready"
+    for line in lines:
+        try:
+            rec = json.loads(line)
+        except (ValueError, RecursionError):
+            raise _Tampered("a record is not JSON") from None
+        kind = rec.get("k") if isinstance(rec, dict) else None
+        i = rec.get("i") if isinstance(rec, dict) else None
+        if kind == "ready" and expect == "ready" and rec.get("n") == n:
+            expect = 0
+        elif kind == "import" and expect == 0 and rec.get("status") in LIMIT_STATUS:
+            imported, expect = rec, "nothing"
+        elif kind == "start" and isinstance(expect, int) and i == expect and i < n \
+                and not isinstance(i, bool):
+            started.add(i)
+            expect = ("case", i)
+        elif kind == "case" and expect == ("case", i) and (
+                rec.get("status") == "returned" and "value" in rec
+                or rec.get("status") in LIMIT_STATUS):
+            cases[i], expect = rec, i + 1
+        elif kind == "done" and expect == n:
+            done, expect = True, "nothing"
+        else:
+            raise _Tampered(f"unexpected record {kind!r} (expected {expect!r})")
+    return imported, cases, started, done
+
+
+def _judge(task: CodingTask, which: str, cases, outcome: RunOutcome) -> GradeResult:
+    hidden, names = which == "hidden", [c.name for c in cases]
+    stopped = list(outcome.stopped)
+    if outcome.setup_error:
+        stopped.append({"what": "sandbox", "why": outcome.setup_error})
+        log.error("sandbox setup failed: %s", outcome.setup_error)
+        return _uniform(task, which, names, "sandbox error", "the sandbox could not start",
+                        outcome, stopped)
+    try:
+        imported, records, started, done = _records(outcome, len(cases))
+    except _Tampered as exc:
+        stopped.append({"what": "result channel", "why": str(exc)})
+        return _uniform(task, which, names, "error",
+                        "the results were malformed (the submission wrote to the result "
+                        "channel or broke the harness)", outcome, stopped)
+    how = (f"signal {outcome.signal}" if outcome.signal
+           else f"exit code {outcome.exit_code}")
+    stderr_text = outcome.stderr.decode("utf-8", "replace")
+    crash_status = outcome.limit or ("memory limit" if "MemoryError" in stderr_text
+                                     else "error")
+    tests = []
+    for i, case in enumerate(cases):
+        rec = records.get(i)
+        if rec is not None:
+            tests.append(_judge_case(case, rec, hidden))
+        elif imported is not None:
+            status = LIMIT_STATUS[imported["status"]]
+            error = str(imported.get("error", ""))
+            msg = "the code could not be loaded: " + (error.split(":")[0] if hidden else error)
+            tests.append(TestResult(case.name, status, msg))
+        elif i in started:
+            msg = (outcome.stopped[0]["why"] if outcome.limit
+                   else f"the process ended during this test ({how})")
+            tests.append(TestResult(case.name, crash_status, msg))
+        else:
+            reason = f"stopped by the {outcome.limit}" if outcome.limit else f"ended ({how})"
+            tests.append(TestResult(case.name, "error", f"not run: the run {reason} earlier"))
+    if not done and imported is None and not started and not outcome.limit:
+        stopped.append({"what": "early exit", "why": f"the process ended before any test ran "
+                                                     f"({how})"})
+    passed = sum(t.status == "passed" for t in tests)
+    score = passed / len(tests) if tests else 0.0
+    statuses = {t.status for t in tests}
+    status = "passed" if passed == len(tests) else next(
+        (s for s in ("time limit", "memory limit", "output limit", "error") if s in statuses),
+        "failed")
+    return GradeResult(task.item_id, which, status, passed, len(tests), round(score, 6),
+                       category_for(score, task.partial_credit), outcome.wall_ms, tests,
+                       stopped, "" if hidden else _text(outcome.stdout),
+                       "" if hidden else _text(outcome.stderr))
+
+
+def _judge_case(case, rec: dict, hidden: bool) -> TestResult:
+    time_ms = rec.get("time_ms") if isinstance(rec.get("time_ms"), (int, float)) else None
+    out = "" if hidden else _text(str(rec.get("stdout", "")))
+    err = "" if hidden else _text(str(rec.get("stderr", "")))
+    if rec["status"] != "returned":
+        error = str(rec.get("error", ""))
+        status = LIMIT_STATUS[rec["status"]]
+        if status == "error":
+            msg = f"raised {error.split(':')[0]}" if hidden else error
+        else:
+            msg = {"time limit": "ran past the time limit",
+                   "memory limit": "ran out of memory (MemoryError)",
+                   "output limit": "wrote a file over the file size limit"
+                   if "File too large" in error else "printed more than the output limit"}[status]
+        return TestResult(case.name, status, msg, time_ms, out, err)
+    try:
+        got = codec.decode(rec["value"])
+    except (codec.CodecError, RecursionError) as exc:
+        return TestResult(case.name, "error", f"the returned value is malformed: {exc}",
+                          time_ms, out, err)
+    reason = compare(got, case.expected, case.tol, case.unordered)
+    if reason is None:
+        return TestResult(case.name, "passed", "", time_ms, out, err)
+    return TestResult(case.name, "failed", "wrong answer" if hidden else reason, time_ms,
+                      out, err)
+
+
+class CodeGrader:
+    """The "code" entry of the grader registry."""
+
+    item_type = "code"
+
+    def grade(self, task: CodingTask, code: str, *, which: str = "hidden",
+              slot: int | None = None) -> GradeResult:
+        return grade(task, code, which=which, slot=slot)
+
+
+GRADERS = {"code": CodeGrader()}

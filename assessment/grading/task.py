@@ -1,0 +1,218 @@
+"""Coding items on disk (sections/README.md, "Coding items"): load and validate.
+
+Validation returns precise problems (file, field, message) for the bank validator to merge; the
+test files are trusted bank content and are evaluated here, on the grader's side only.
+"""
+from __future__ import annotations
+
+import keyword
+import os
+import runpy
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from assessment.grading import codec
+from assessment.grading.sandbox import Limits
+
+CODE_FILES = ("item.yaml", "starter.py", "solution.py", "wrong.py", "sample_tests.py",
+              "hidden_tests.py")
+CASE_KEYS = {"name", "args", "kwargs", "expected", "tol", "unordered"}
+LIMIT_RANGES = {"time_s": (0.05, 60.0), "memory_mb": (32, 8192), "output_kb": (1, 10240)}
+SUITES = {"sample": "sample_tests.py", "hidden": "hidden_tests.py"}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One validation finding: which file, which field, and why."""
+
+    file: str
+    field: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    args: list
+    kwargs: dict
+    expected: object
+    tol: float = 1e-6
+    unordered: bool = False
+
+
+@dataclass(frozen=True)
+class CodingTask:
+    """A coding item's grading data; test files are read lazily (see ``cases``)."""
+
+    item_id: str
+    item_dir: Path
+    function: str
+    limits: Limits = Limits()
+    partial_credit: tuple[float, ...] = (0.5, 1.0)
+    _cache: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
+
+    def test_file(self, which: str) -> Path:
+        if which not in SUITES:
+            raise ValueError(f"which must be 'sample' or 'hidden', not {which!r}")
+        return self.item_dir / SUITES[which]
+
+    def cases(self, which: str) -> list[Case]:
+        """The suite's CASES, re-read when the file changes."""
+        path = self.test_file(which)
+        stamp = path.stat().st_mtime_ns
+        with _lock:
+            cached = self._cache.get(which)
+            if cached and cached[0] == stamp:
+                return cached[1]
+        cases, problems = _read_cases(path)
+        if problems:
+            raise ValueError("; ".join(f"{p.file} {p.field}: {p.message}" for p in problems))
+        with _lock:
+            self._cache[which] = (stamp, cases)
+        return cases
+
+
+_lock = threading.Lock()
+
+
+class TaskError(ValueError):
+    """The item folder is not a valid coding item; ``problems`` says where."""
+
+    def __init__(self, problems: list[Problem]):
+        super().__init__("; ".join(f"{p.file} [{p.field}] {p.message}" for p in problems))
+        self.problems = problems
+
+
+def load_coding_task(item_dir: Path) -> CodingTask:
+    """Read item.yaml's code fields; raise TaskError listing every problem found."""
+    problems, task = _check_item(Path(item_dir))
+    if problems or task is None:
+        raise TaskError(problems)
+    return task
+
+
+def validate_coding_item(item_dir: Path) -> list[Problem]:
+    """Every problem of a coding item folder, including its test files' CASES."""
+    item_dir = Path(item_dir)
+    problems, _ = _check_item(item_dir)
+    for which, name in SUITES.items():
+        path = item_dir / name
+        if not path.is_file():
+            continue
+        cases, found = _read_cases(path)
+        problems += found
+        low, high = (2, 4) if which == "sample" else (6, 15)
+        if not found and not low <= len(cases) <= high:
+            problems.append(Problem(name, "CASES", f"has {len(cases)} cases; {which} tests "
+                                                   f"should have {low} to {high}"))
+    return problems
+
+
+def _check_item(item_dir: Path) -> tuple[list[Problem], CodingTask | None]:
+    problems = [Problem(name, "", "missing file") for name in CODE_FILES
+                if not (item_dir / name).is_file()]
+    if not (item_dir / "item.yaml").is_file():
+        return problems, None
+    try:
+        meta = yaml.safe_load((item_dir / "item.yaml").read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        return problems + [Problem("item.yaml", "", f"not valid YAML: {exc}")], None
+    if not isinstance(meta, dict):
+        return problems + [Problem("item.yaml", "", "must be a mapping")], None
+    if meta.get("type") != "code":
+        problems.append(Problem("item.yaml", "type", f"must be 'code', not {meta.get('type')!r}"))
+    if meta.get("id", item_dir.name) != item_dir.name:
+        problems.append(Problem("item.yaml", "id", f"{meta.get('id')!r} must equal the folder "
+                                                   f"name {item_dir.name!r}"))
+    function = meta.get("function")
+    if not isinstance(function, str) or not function.isidentifier() or keyword.iskeyword(function):
+        problems.append(Problem("item.yaml", "function",
+                                f"must be a Python identifier, not {function!r}"))
+    limits = _check_limits(meta.get("limits", {}), problems)
+    credit = _check_partial_credit(meta.get("partial_credit", [0.5, 1.0]), problems)
+    if problems:
+        return problems, None
+    return problems, CodingTask(item_dir.name, item_dir, function, limits, credit)
+
+
+def _check_limits(raw, problems: list[Problem]) -> Limits:
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        problems.append(Problem("item.yaml", "limits", "must be a mapping"))
+        return Limits()
+    values = {}
+    for key, value in raw.items():
+        if key not in LIMIT_RANGES:
+            problems.append(Problem("item.yaml", f"limits.{key}",
+                                    f"unknown limit (known: {', '.join(LIMIT_RANGES)})"))
+            continue
+        low, high = LIMIT_RANGES[key]
+        if isinstance(value, bool) or not isinstance(value, (int, float)) \
+                or not low <= value <= high:
+            problems.append(Problem("item.yaml", f"limits.{key}",
+                                    f"must be a number from {low} to {high}, not {value!r}"))
+            continue
+        values[key] = float(value) if key == "time_s" else int(value)
+    return Limits(**values)
+
+
+def _check_partial_credit(raw, problems: list[Problem]) -> tuple[float, ...]:
+    ok = isinstance(raw, list) and raw and all(
+        isinstance(t, (int, float)) and not isinstance(t, bool) and 0 < t <= 1 for t in raw)
+    if not ok or any(b <= a for a, b in zip(raw, raw[1:])):
+        problems.append(Problem("item.yaml", "partial_credit",
+                                "must be a non-empty, strictly increasing list of shares "
+                                f"in (0, 1], not {raw!r}"))
+        return (1.0,)
+    return tuple(float(t) for t in raw)
+
+
+def _read_cases(path: Path) -> tuple[list[Case], list[Problem]]:
+    """Execute a trusted test file and check its CASES."""
+    name = path.name
+    try:
+        namespace = runpy.run_path(os.fspath(path), run_name="__tests__")
+    except Exception as exc:  # noqa: BLE001 - report any failure of bank content precisely
+        return [], [Problem(name, "", f"cannot be evaluated: {type(exc).__name__}: {exc}")]
+    raw = namespace.get("CASES")
+    if not isinstance(raw, list) or not raw:
+        return [], [Problem(name, "CASES", "must be a non-empty list of dicts")]
+    cases, problems, seen = [], [], set()
+    for i, case in enumerate(raw):
+        where = f"CASES[{i}]"
+        if not isinstance(case, dict):
+            problems.append(Problem(name, where, "must be a dict"))
+            continue
+        for key in sorted(set(case) - CASE_KEYS):
+            problems.append(Problem(name, f"{where}.{key}", "unknown key"))
+        label = case.get("name")
+        if not isinstance(label, str) or not label.strip():
+            problems.append(Problem(name, f"{where}.name", "must be a non-empty string"))
+        elif label in seen:
+            problems.append(Problem(name, f"{where}.name", f"duplicate name {label!r}"))
+        seen.add(label)
+        args, kwargs = case.get("args"), case.get("kwargs", {})
+        if not isinstance(args, list):
+            problems.append(Problem(name, f"{where}.args", "must be a list"))
+        if not isinstance(kwargs, dict) or not all(isinstance(k, str) for k in kwargs):
+            problems.append(Problem(name, f"{where}.kwargs", "must be a dict with str keys"))
+        if "expected" not in case:
+            problems.append(Problem(name, f"{where}.expected", "missing"))
+        tol = case.get("tol", 1e-6)
+        if isinstance(tol, bool) or not isinstance(tol, (int, float)) or tol < 0:
+            problems.append(Problem(name, f"{where}.tol", "must be a non-negative number"))
+        if not isinstance(case.get("unordered", False), bool):
+            problems.append(Problem(name, f"{where}.unordered", "must be true or false"))
+        for key in ("args", "kwargs", "expected"):
+            try:
+                codec.encode(case.get(key))
+            except codec.CodecError as exc:
+                problems.append(Problem(name, f"{where}.{key}", f"cannot be encoded: {exc}"))
+        if not problems:
+            cases.append(Case(label, args, kwargs, case["expected"], float(tol),
+                              case.get("unordered", False)))
+    return (cases if not problems else []), problems

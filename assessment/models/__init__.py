@@ -1,0 +1,18 @@
+"""All tables, imported in one place so Alembic's autogenerate sees every one of them."""
+from assessment.models.base import utcnow
+from assessment.models.content import Item, Section
+from assessment.models.delivery import (
+    Assessment,
+    AssessmentSection,
+    Attempt,
+    Company,
+    Event,
+    Invitation,
+    Response,
+    SectionAttempt,
+)
+
+__all__ = [
+    "Assessment", "AssessmentSection", "Attempt", "Company", "Event", "Invitation", "Item",
+    "Response", "Section", "SectionAttempt", "utcnow",
+]

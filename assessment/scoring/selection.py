@@ -1,0 +1,181 @@
+"""Adaptive item selection and stopping rules.
+
+Next item (:func:`select_next_item`), in this order:
+
+1. **Content balancing** (Kingsbury & Zara, 1989): among the skills that still have items
+   left, take the one furthest below its target share of the items given so far
+   (``target_s - count_s / n_given``); only its items stay candidates.
+2. **Sympson-Hetter exposure control** (Sympson & Hetter, 1985): each candidate passes with
+   its probability ``k_j``; if none passes, all candidates stay (the test must go on).
+3. **Maximum Fisher information** at the current ability, and **randomesque** exposure control
+   (Kingsbury & Zara, 1989): choose uniformly among the ``randomesque`` most informative.
+
+Fixed-form delivery is :func:`next_fixed_item`. Stopping (:func:`should_stop`): maximum length,
+or a standard error below the target after a minimum length; time limits are the web layer's.
+
+References
+----------
+Kingsbury, G. G., & Zara, A. R. (1989). Procedures for selecting items for computerized
+adaptive tests. *Applied Measurement in Education*, 2(4), 359-375.
+Sympson, J. B., & Hetter, R. D. (1985). Controlling item-exposure rates in computerized
+adaptive testing. *Proceedings of the 27th annual meeting of the Military Testing Association*.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from assessment.scoring.models import item_information
+from assessment.scoring.parameters import ItemParameters
+
+
+@dataclass(frozen=True)
+class SkillMap:
+    """Item-by-skill incidence, precomputed once per bank for fast content balancing.
+
+    Attributes
+    ----------
+    skills : tuple of str
+    matrix : ndarray of bool, shape (n_items, n_skills)
+    """
+
+    skills: tuple[str, ...]
+    matrix: np.ndarray
+
+    @classmethod
+    def from_item_skills(cls, item_skills: Sequence[Sequence[str]]) -> "SkillMap":
+        skills = tuple(sorted({str(s) for tags in item_skills for s in tags}))
+        col = {s: k for k, s in enumerate(skills)}
+        matrix = np.zeros((len(item_skills), len(skills)), dtype=bool)
+        for j, tags in enumerate(item_skills):
+            for s in tags:
+                matrix[j, col[str(s)]] = True
+        return cls(skills=skills, matrix=matrix)
+
+
+def _administered_mask(administered, n_items: int) -> np.ndarray:
+    given = np.asarray(administered if administered is not None else [], dtype=None)
+    if given.dtype == bool and given.shape == (n_items,):
+        return given
+    idx = given.astype(int).reshape(-1)
+    if idx.size and (idx.min() < 0 or idx.max() >= n_items):
+        raise ValueError(f"administered index out of range for {n_items} items")
+    mask = np.zeros(n_items, dtype=bool)
+    mask[idx] = True
+    return mask
+
+
+def select_next_item(params: ItemParameters, theta: float, administered, *,
+                     item_skills=None, skill_targets: Mapping[str, float] | None = None,
+                     randomesque: int = 1, exposure_probability=None,
+                     rng: np.random.Generator | None = None) -> int | None:
+    """Index of the next item to give, or None when no item is left.
+
+    Parameters
+    ----------
+    params : ItemParameters
+        The bank (or section).
+    theta : float
+        Current ability estimate.
+    administered : sequence of int or bool mask (n_items,)
+        Items already given (or otherwise excluded).
+    item_skills : sequence of sequences of str, or SkillMap, optional
+        Skill tags per item; enables content balancing. Pass a :class:`SkillMap` built once to
+        keep large banks fast.
+    skill_targets : mapping skill -> share, optional
+        Target share of the test per skill (normalized to sum to 1); default equal shares over
+        all skills in ``item_skills``. A skill with target 0 is never chosen for balancing.
+    randomesque : int
+        Choose uniformly among this many most informative candidates (1 = pure max-info).
+    exposure_probability : array_like (n_items,), optional
+        Sympson-Hetter probability that an item, when selected, may be given.
+    rng : numpy.random.Generator, optional
+        Source of randomness for ``randomesque > 1`` and Sympson-Hetter (unseeded if omitted).
+
+    Returns
+    -------
+    int or None
+    """
+    n = params.n_items
+    mask = _administered_mask(administered, n)
+    available = ~mask
+    if not available.any():
+        return None
+    if int(randomesque) < 1:
+        raise ValueError(f"randomesque must be >= 1, got {randomesque}")
+    info = item_information(params, float(theta))[0]
+    candidates = available
+
+    if item_skills is not None:
+        smap = item_skills if isinstance(item_skills, SkillMap) else SkillMap.from_item_skills(item_skills)
+        if smap.matrix.shape[0] != n:
+            raise ValueError(f"item_skills has {smap.matrix.shape[0]} entries for {n} items")
+        if smap.skills:
+            if skill_targets is None:
+                target = np.full(len(smap.skills), 1.0 / len(smap.skills))
+            else:
+                target = np.array([float(skill_targets.get(s, 0.0)) for s in smap.skills])
+                if np.any(target < 0) or target.sum() <= 0:
+                    raise ValueError("skill_targets must be >= 0 with a positive sum")
+                target = target / target.sum()
+            n_given = int(mask.sum())
+            share = smap.matrix[mask].sum(axis=0) / max(n_given, 1)
+            deficit = target - share
+            open_skill = smap.matrix[available].any(axis=0) & (target > 0)
+            if open_skill.any():
+                deficit = np.where(open_skill, deficit, -np.inf)
+                best = np.flatnonzero(deficit == deficit.max())
+                if best.size > 1:  # tie: the skill whose best item is most informative
+                    best_info = [info[available & smap.matrix[:, s]].max() for s in best]
+                    best = best[[int(np.argmax(best_info))]]
+                candidates = available & smap.matrix[:, best[0]]
+
+    if exposure_probability is not None:
+        k = np.asarray(exposure_probability, dtype=float).reshape(-1)
+        if k.shape != (n,) or np.any((k < 0) | (k > 1)):
+            raise ValueError(f"exposure_probability must be {n} values in [0, 1]")
+        rng = rng if rng is not None else np.random.default_rng()
+        passed = candidates & (rng.random(n) < k)
+        if passed.any():
+            candidates = passed
+
+    idx = np.flatnonzero(candidates)
+    cand_info = info[idx]
+    top = min(int(randomesque), idx.size)
+    if top == 1:
+        return int(idx[np.argmax(cand_info)])
+    rng = rng if rng is not None else np.random.default_rng()
+    best = np.argpartition(-cand_info, top - 1)[:top]
+    return int(idx[best[rng.integers(top)]])
+
+
+def next_fixed_item(order: Sequence[int], administered) -> int | None:
+    """Fixed-form delivery: the first item of ``order`` not yet administered, else None."""
+    given = np.asarray(administered if administered is not None else [])
+    done = set(np.flatnonzero(given).tolist() if given.dtype == bool else given.astype(int).ravel().tolist())
+    for j in np.asarray(order, dtype=int).reshape(-1):
+        if int(j) not in done:
+            return int(j)
+    return None
+
+
+STOP_REASONS = ("max-length", "se-target")
+
+
+def should_stop(n_administered: int, se: float, *, min_items: int, max_items: int,
+                se_target: float | None) -> str | None:
+    """Why a section should stop now, or None to go on.
+
+    ``'max-length'`` once ``n_administered >= max_items``; ``'se-target'`` once at least
+    ``min_items`` were given and ``se < se_target`` (``se_target=None`` disables it).
+    """
+    if min_items < 0 or max_items < 1 or min_items > max_items:
+        raise ValueError(f"need 0 <= min_items <= max_items and max_items >= 1, "
+                         f"got {min_items}, {max_items}")
+    if n_administered >= max_items:
+        return "max-length"
+    if se_target is not None and n_administered >= min_items and float(se) < se_target:
+        return "se-target"
+    return None

@@ -1,0 +1,1 @@
+"""Use cases: keyword-only functions taking session=...; the only layer that commits."""

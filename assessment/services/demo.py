@@ -1,0 +1,33 @@
+"""The demo's assessments and links, created once and reused on every `assessment demo`."""
+from sqlmodel import Session, select
+
+from assessment.content import Bank
+from assessment.models import Assessment
+from assessment.services.delivery import create_assessment, create_invitation
+
+FULL_SLUG = "ai-skills"
+SAMPLER_SLUG = "two-section-sampler"
+#: The sampler is short on purpose: two sections, a few questions, a few minutes each.
+SAMPLER_SECTIONS = ("mathematics", "deep-learning")
+SAMPLER_LIMITS = {"time_limit_seconds": 300, "min_items": 4, "max_items": 6}
+
+
+def ensure_demo(*, session: Session, bank: Bank) -> list[tuple[str, str]]:
+    """Create the demo assessments if missing; return (label, path) for fresh invitation links."""
+    full = session.exec(select(Assessment).where(Assessment.public_slug == FULL_SLUG)).first()
+    if full is None:
+        full = create_assessment(session=session, title="AI skills assessment (all sections)",
+                                 section_ids=list(bank.sections), public_slug=FULL_SLUG)
+    sampler = session.exec(select(Assessment).where(Assessment.public_slug == SAMPLER_SLUG)).first()
+    sampler_sections = [s for s in SAMPLER_SECTIONS if s in bank.sections] or list(bank.sections)[:2]
+    if sampler is None:
+        sampler = create_assessment(session=session, title="Two-section sampler (5 minutes each)",
+                                    section_ids=sampler_sections, public_slug=SAMPLER_SLUG,
+                                    overrides={s: SAMPLER_LIMITS for s in sampler_sections})
+    links = []
+    for label, assessment in (("Invitation link, two-section sampler", sampler),
+                              ("Invitation link, full AI skills test", full)):
+        _, token = create_invitation(session=session, assessment=assessment, email="demo.candidate@example.com")
+        links.append((label, f"/t/{token}"))
+    links.append(("Public practice tests", "/"))
+    return links

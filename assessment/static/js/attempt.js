@@ -1,0 +1,125 @@
+// The item page: autosave each answer, retry until the server acknowledges it, and show the
+// server's clock. The server decides everything; this script only reports and displays.
+(function () {
+  "use strict";
+  var form = document.getElementById("answer-form");
+  var clock = document.getElementById("clock");
+  if (!form || !clock) return;
+
+  var csrf = document.querySelector('meta[name="csrf-token"]').content;
+  var statusEl = document.getElementById("save-status");
+  var clockValue = document.getElementById("clock-value");
+  var submitButton = document.getElementById("submit-answer");
+  var responseId = parseInt(form.elements.response_id.value, 10);
+  var type = form.dataset.type;
+  var seq = parseInt(form.dataset.seq, 10) || 0;
+  var ackedSeq = seq;
+  var inFlight = null;
+  var retryDelay = 500;
+  var closed = false;
+
+  function setStatus(text, kind) {
+    statusEl.textContent = text;
+    statusEl.className = "save-status " + (kind || "");
+  }
+
+  function currentAnswer() {
+    if (type === "single_choice") {
+      var checked = form.querySelector('input[name="choice"]:checked');
+      return { choice: checked ? checked.value : null };
+    }
+    if (type === "multiple_choice") {
+      return { choices: Array.prototype.map.call(form.querySelectorAll('input[name="choices"]:checked'),
+                                                 function (el) { return el.value; }) };
+    }
+    if (type === "numeric") return { value: form.elements.value.value };
+    if (type === "code") return { code: form.elements.code.value };
+    return {};
+  }
+
+  function post(body) {
+    return fetch(form.action, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "Accept": "application/json", "X-CSRFToken": csrf },
+      body: JSON.stringify(body)
+    }).then(function (res) {
+      return res.json().catch(function () { return {}; }).then(function (data) {
+        return { status: res.status, data: data };
+      });
+    });
+  }
+
+  // Saves are sent one at a time; the newest answer wins. A failure is retried with backoff,
+  // with the same seq, so the server can recognise a retry.
+  function save(final) {
+    if (closed) return Promise.resolve(false);
+    var mySeq = ++seq;
+    var body = { response_id: responseId, seq: mySeq, final: !!final, answer: currentAnswer() };
+    setStatus(final ? "Submitting…" : "Saving…", "pending");
+    var attempt = function () {
+      return post(body).then(function (r) {
+        if (r.status === 200) {
+          ackedSeq = Math.max(ackedSeq, r.data.seq);
+          retryDelay = 500;
+          if (final) { window.location.assign(r.data.next); return true; }
+          if (ackedSeq === seq) setStatus("Saved", "ok");
+          return true;
+        }
+        if (r.status >= 400 && r.status < 500) {
+          setStatus(r.data.error || "This answer was not accepted.", "error");
+          if (r.status === 409 || r.status === 404) { closed = true; setTimeout(function () { window.location.reload(); }, 2500); }
+          return false;
+        }
+        throw new Error("server " + r.status);
+      }).catch(function () {
+        setStatus("Not saved — retrying…", "error");
+        retryDelay = Math.min(retryDelay * 2, 8000);
+        return new Promise(function (resolve) { setTimeout(resolve, retryDelay); }).then(attempt);
+      });
+    };
+    inFlight = (inFlight || Promise.resolve()).then(attempt);
+    return inFlight;
+  }
+
+  var debounce = null;
+  form.addEventListener("input", function () {
+    clearTimeout(debounce);
+    debounce = setTimeout(function () { save(false); }, type === "numeric" || type === "code" ? 600 : 0);
+  });
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    clearTimeout(debounce);
+    submitButton.disabled = true;
+    save(true).then(function (ok) { if (!ok) submitButton.disabled = false; });
+  });
+  window.addEventListener("beforeunload", function (event) {
+    if (ackedSeq < seq && !closed) { event.preventDefault(); event.returnValue = ""; }
+  });
+
+  // The countdown: the server's remaining time, re-read every 15 s; the browser clock only ticks.
+  var endsAt = performance.now() + parseFloat(clock.dataset.remaining) * 1000;
+  function render() {
+    var left = Math.max(0, Math.round((endsAt - performance.now()) / 1000));
+    clockValue.textContent = Math.floor(left / 60) + ":" + String(left % 60).padStart(2, "0");
+    clock.classList.toggle("low", left <= 60);
+    if (left === 0 && !closed) {
+      closed = true;
+      setStatus("Time is up. Closing this section…", "error");
+      Array.prototype.forEach.call(form.elements, function (el) { el.disabled = true; });
+      // The server closes the section once its deadline (plus grace) has passed.
+      setTimeout(function () { window.location.reload(); }, 1500);
+    }
+  }
+  function sync() {
+    fetch(clock.dataset.clockUrl, { headers: { "Accept": "application/json" }, credentials: "same-origin" })
+      .then(function (res) { return res.json(); })
+      .then(function (data) {
+        if (data.status !== "active" || data.response_id !== responseId) { closed = true; window.location.reload(); return; }
+        endsAt = performance.now() + data.remaining_seconds * 1000;
+      }).catch(function () { /* offline: keep ticking on the last known deadline */ });
+  }
+  render();
+  setInterval(render, 250);
+  setInterval(sync, 15000);
+})();

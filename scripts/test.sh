@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# One command: set up everything the suite needs on a fresh Debian machine, then run it all.
+#   bash scripts/test.sh            the whole suite (SQLite, then the database tests again on PostgreSQL)
+#   bash scripts/test.sh -k clock   extra arguments go to pytest (and skip the PostgreSQL pass)
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+bash scripts/setup.sh --test
+if [[ $(id -u) -eq 0 ]]; then
+  # The grading sandbox's own interpreter (readable by its unprivileged uids), if the
+  # grading package provides one.
+  .venv/bin/assessment sandbox setup --quiet 2>/dev/null || .venv/bin/assessment sandbox setup || true
+fi
+export PYTHONDONTWRITEBYTECODE=1
+if (($#)); then
+  exec .venv/bin/python -m pytest "$@"
+fi
+.venv/bin/python -m pytest
+# The same web and service tests on PostgreSQL (the service runs on 127.0.0.1:5432 here and in CI).
+TEST_DATABASE_URL=${TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} \
+  .venv/bin/python -m pytest -q tests/web tests/services tests/db

@@ -1,0 +1,16 @@
+CASES = [
+    {"name": "no requests", "args": [[], 8, 5], "expected": []},
+    {"name": "single request", "args": [[42], 8, 5], "expected": [[0]]},
+    {"name": "steady trickle: deadline from the first request", "args": [[0, 4, 8, 12], 10, 5],
+     "expected": [[0, 1], [2, 3]]},
+    {"name": "arrival exactly at the deadline joins", "args": [[0, 5, 6], 10, 5], "expected": [[0, 1], [2]]},
+    {"name": "evenly spaced stream", "args": [[0, 3, 6, 9, 12, 15, 18], 10, 7],
+     "expected": [[0, 1, 2], [3, 4, 5], [6]]},
+    {"name": "full batch closes early", "args": [[0, 1, 2, 3, 4], 3, 100], "expected": [[0, 1, 2], [3, 4]]},
+    {"name": "batch size one", "args": [[0, 0, 1], 1, 5], "expected": [[0], [1], [2]]},
+    {"name": "zero wait groups only simultaneous requests", "args": [[0, 0, 1, 1, 1, 2], 8, 0],
+     "expected": [[0, 1], [2, 3, 4], [5]]},
+    {"name": "new batch opens after a full one", "args": [[0, 1, 2, 3, 9], 2, 5],
+     "expected": [[0, 1], [2, 3], [4]]},
+    {"name": "long gap", "args": [[0, 1, 1000, 1001, 1002], 8, 10], "expected": [[0, 1], [2, 3, 4]]},
+]

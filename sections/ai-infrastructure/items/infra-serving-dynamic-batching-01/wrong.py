@@ -1,0 +1,19 @@
+def form_batches(arrivals, max_batch, max_wait):
+    """Group requests arriving at the sorted times `arrivals` (ms) into batches of at most
+    `max_batch` requests; a batch opened at t0 accepts requests arriving up to t0 + max_wait.
+    Return the batches as lists of request indices, in dispatch order."""
+    batches = []
+    current = []
+    last = None
+    for i, t in enumerate(arrivals):
+        if current and t > last + max_wait:     # timer restarts with every arrival
+            batches.append(current)
+            current = []
+        current.append(i)
+        last = t
+        if len(current) == max_batch:
+            batches.append(current)
+            current = []
+    if current:
+        batches.append(current)
+    return batches

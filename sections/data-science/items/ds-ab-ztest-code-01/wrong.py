@@ -1,0 +1,11 @@
+import math
+
+
+def two_proportion_z(conv_a: int, n_a: int, conv_b: int, n_b: int) -> float:
+    """Pooled two-proportion z statistic for rate B minus rate A."""
+    p_a = conv_a / n_a
+    p_b = conv_b / n_b
+    pooled = (conv_a + conv_b) / (n_a + n_b)
+    # Mistake: no guard for a zero standard error (pooled rate 0 or 1).
+    se = math.sqrt(pooled * (1.0 - pooled) * (1.0 / n_a + 1.0 / n_b))
+    return (p_b - p_a) / se

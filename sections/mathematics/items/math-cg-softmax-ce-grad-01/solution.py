@@ -1,0 +1,13 @@
+import numpy as np
+
+
+def ce_grad(logits, labels):
+    """Gradient of the mean softmax cross-entropy loss with respect to the logits."""
+    z = np.asarray(logits, dtype=float)
+    y = np.asarray(labels, dtype=int)
+    n = z.shape[0]
+    shifted = z - z.max(axis=1, keepdims=True)
+    e = np.exp(shifted)
+    p = e / e.sum(axis=1, keepdims=True)
+    p[np.arange(n), y] -= 1.0
+    return p / n

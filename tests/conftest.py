@@ -1,0 +1,69 @@
+"""Fixtures: a fresh, migrated database per test (SQLite file, or PostgreSQL when
+TEST_DATABASE_URL is set), the small fixture bank loaded, and a client."""
+import os
+
+import pytest
+
+from assessment import create_app, migrate
+from assessment.content import load_bank
+from support import FIXTURE_BANK, fresh_postgres_database
+
+@pytest.fixture
+def database_url(tmp_path):
+    base = os.environ.get("TEST_DATABASE_URL")
+    if base:
+        url, drop = fresh_postgres_database(base)
+        yield url
+        drop()
+    else:
+        yield f"sqlite:///{tmp_path / 'test.db'}"
+
+
+@pytest.fixture
+def make_app(database_url, tmp_path):
+    """Build an app on the fresh database; keyword arguments override config."""
+    migrate.upgrade(database_url)
+    apps = []
+
+    def factory(**config):
+        settings = {"TESTING": True, "SECRET_KEY": "test-secret", "DATABASE_URL": database_url,
+                    "SECTIONS_DIR": str(FIXTURE_BANK), "WTF_CSRF_ENABLED": False, "RUN_SWEEPER": False}
+        settings.update(config)
+        app = create_app(settings)
+        app.instance_path = str(tmp_path / "instance")
+        apps.append(app)
+        return app
+
+    yield factory
+    for app in apps:
+        app.extensions["assessment.engine"].dispose()
+
+
+@pytest.fixture
+def bank():
+    return load_bank(FIXTURE_BANK)
+
+
+@pytest.fixture
+def app(make_app, bank):
+    app = make_app()
+    from assessment.services.bank import sync_bank
+
+    with app.app_context():
+        from assessment.db import get_session
+
+        sync_bank(bank, session=get_session())
+    return app
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def db_session(app):
+    with app.app_context():
+        from assessment.db import get_session
+
+        yield get_session()

@@ -1,0 +1,23 @@
+"""Fixtures for the IRT engine tests: small seeded banks."""
+import numpy as np
+import pytest
+
+from assessment.scoring import ItemParameters
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(13)
+
+
+@pytest.fixture
+def mixed_bank():
+    """Two dichotomous models, a 3PL, a Rasch item and two GPCM items of different lengths."""
+    return ItemParameters.from_records([
+        {"item": "q1", "model": "2pl", "a": 1.2, "b": 0.0},
+        {"item": "q2", "model": "3pl", "a": 1.0, "b": -0.5, "c": 0.2},
+        {"item": "q3", "model": "gpcm", "a": 0.8, "thresholds": [-1.0, 0.0, 1.5]},
+        {"item": "q4", "model": "1pl", "b": 1.0},
+        {"item": "q5", "model": "gpcm", "a": 1.4, "thresholds": [0.5]},
+        {"item": "q6", "model": "2pl", "a": 0.7, "b": -1.5},
+    ])

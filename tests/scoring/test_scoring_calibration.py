@@ -1,0 +1,129 @@
+"""Seeded parameter recovery for every model, sparse CAT-like data, errors, fit, reliability."""
+import numpy as np
+import pytest
+
+from assessment.scoring import ItemParameters
+from assessment.scoring.calibration import calibrate, marginal_log_likelihood
+from assessment.scoring.fit import item_fit
+from assessment.scoring.simulation import (simulate_bank, simulate_responses,
+                                           targeted_design)
+
+
+def rmse(x, y):
+    return float(np.sqrt(np.nanmean((np.asarray(x) - np.asarray(y)) ** 2)))
+
+
+def test_2pl_recovery_loglik_and_standard_errors(rng):
+    bank = simulate_bank(30, "2pl", rng)
+    theta = rng.normal(size=3000)
+    x = simulate_responses(bank, theta, rng)
+    res = calibrate(x, "2pl")
+    assert res.converged
+    assert rmse(res.params.a, bank.a) < 0.1
+    assert rmse(res.params.b, bank.b) < 0.1
+    # the MML estimate beats the true parameters on its own criterion
+    assert res.loglik >= marginal_log_likelihood(bank, x) - 1e-6
+    assert res.loglik == pytest.approx(marginal_log_likelihood(res.params, x))
+    # standard errors are of the right size: standardized errors have variance ~ 1
+    z_b = (res.params.b - bank.b) / res.se["se_b"].to_numpy()
+    z_a = (res.params.a - bank.a) / res.se["se_a"].to_numpy()
+    assert 0.4 < np.mean(z_b**2) < 2.0 and 0.4 < np.mean(z_a**2) < 2.0
+    assert list(res.se.columns) == ["se_a", "se_b"]
+    assert res.reliability > 0.8
+    assert not res.item_fit["misfit"].any()
+    np.testing.assert_allclose(res.item_fit["infit"], 1.0, atol=0.15)
+
+
+def test_3pl_recovery_with_priors(rng):
+    bank = simulate_bank(30, "3pl", rng)
+    theta = rng.normal(size=4000)
+    res = calibrate(simulate_responses(bank, theta, rng), "3pl")
+    assert res.converged
+    assert rmse(res.params.a, bank.a) < 0.25
+    assert rmse(res.params.b, bank.b) < 0.25
+    assert rmse(res.params.c, bank.c) < 0.07
+    assert np.all((res.params.c > 0) & (res.params.c < 0.5))
+    assert {"se_a", "se_b", "se_c"} <= set(res.se.columns)
+
+
+def test_rasch_fixed_and_common_a(rng):
+    b = rng.normal(size=25)
+    theta = rng.normal(size=3000)
+    rasch = ItemParameters.dichotomous(np.ones(25), b, model="1pl")
+    res = calibrate(simulate_responses(rasch, theta, rng), "1pl")
+    np.testing.assert_array_equal(res.params.a, 1.0)
+    assert rmse(res.params.b, b) < 0.08
+    assert np.all(res.se["se_a"] == 0)
+
+    steep = ItemParameters.dichotomous(np.full(25, 1.6), b, model="1pl")
+    res = calibrate(simulate_responses(steep, theta, rng), "1pl", common_a=True)
+    assert np.ptp(res.params.a) == 0
+    assert res.params.a[0] == pytest.approx(1.6, abs=0.08)
+    assert rmse(res.params.b, b) < 0.08
+    assert 0 < res.se["se_a"].iloc[0] < 0.08
+
+
+def test_gpcm_recovery(rng):
+    bank = simulate_bank(15, "gpcm", rng, n_categories=4)
+    theta = rng.normal(size=2500)
+    res = calibrate(simulate_responses(bank, theta, rng), "gpcm")
+    assert res.converged
+    assert rmse(res.params.a, bank.a) < 0.1
+    assert rmse(res.params.thresholds, bank.thresholds) < 0.15
+    assert {"se_t1", "se_t2", "se_t3"} <= set(res.se.columns)
+    assert np.all(res.se[["se_t1", "se_t2", "se_t3"]].to_numpy() > 0)
+
+
+def test_mixed_models_per_item(rng):
+    dich = simulate_bank(10, "2pl", rng)
+    poly = simulate_bank(4, "gpcm", rng, n_categories=3)
+    recs = dich.to_records() + [dict(r, item=f"p{k}") for k, r in enumerate(poly.to_records())]
+    bank = ItemParameters.from_records(recs)
+    theta = rng.normal(size=2500)
+    res = calibrate(simulate_responses(bank, theta, rng), list(bank.model), item_ids=bank.ids)
+    assert list(res.params.model) == list(bank.model)
+    assert rmse(res.params.a, bank.a) < 0.12
+    assert rmse(res.params.b, bank.b) < 0.12
+
+
+def test_sparse_cat_like_data(rng):
+    bank = simulate_bank(200, "2pl", rng)
+    theta = rng.normal(size=4000)
+    missing = targeted_design(bank, theta, 25, rng, spread=1.0)
+    x = simulate_responses(bank, theta, rng, missing)
+    assert np.isnan(x).mean() > 0.85
+    res = calibrate(x, "2pl")
+    assert res.converged
+    assert np.corrcoef(res.params.b, bank.b)[0, 1] > 0.97
+    assert rmse(res.params.b, bank.b) < 0.25
+    assert np.corrcoef(res.params.a, bank.a)[0, 1] > 0.5
+
+
+def test_item_fit_flags_a_reverse_keyed_item(rng):
+    bank = ItemParameters.dichotomous(np.full(20, 1.5), rng.normal(0, 0.8, 20))
+    theta = rng.normal(size=2000)
+    x = simulate_responses(bank, theta, rng)
+    x[:, 3] = 1 - x[:, 3]
+    fit = item_fit(bank, x, theta)
+    assert fit.loc[bank.ids[3], "misfit"]
+    assert fit.loc[bank.ids[3], "outfit"] > 1.5
+    assert fit.drop(index=bank.ids[3])["infit"].between(0.85, 1.15).all()
+
+
+@pytest.mark.parametrize("mutate, message", [
+    (lambda x: x.__setitem__((slice(None), 2), 1.0), r"item 'i3': every response is 1"),
+    (lambda x: x.__setitem__((5, 1), 2.0), r"item 'i2', row 5: invalid response 2"),
+    (lambda x: x.__setitem__((slice(None), 0), np.nan), r"item 'i1': no responses"),
+])
+def test_bad_input_names_the_item(rng, mutate, message):
+    x = (rng.random((50, 4)) < 0.5).astype(float)
+    mutate(x)
+    with pytest.raises(ValueError, match=message):
+        calibrate(x, "2pl")
+
+
+def test_too_few_persons_and_unknown_model(rng):
+    with pytest.raises(ValueError, match="too few persons"):
+        calibrate(np.array([[0, 1], [1, 0]], dtype=float), "2pl")
+    with pytest.raises(ValueError, match="model"):
+        calibrate((rng.random((50, 3)) < 0.5).astype(float), "4pl")

@@ -1,0 +1,112 @@
+"""Adaptive selection, exposure control, content balance, stopping and a CAT simulation."""
+import numpy as np
+import pytest
+
+from assessment.scoring import (ItemParameters, SkillMap, estimate_ability, item_information,
+                                next_fixed_item, select_next_item, should_stop)
+from irt_factories import make_bank
+
+
+def test_picks_max_information_item_not_yet_given(rng):
+    bank = make_bank(rng, 200, "3pl")
+    info = item_information(bank, 0.4)[0]
+    order = np.argsort(-info)
+    assert select_next_item(bank, 0.4, []) == order[0]
+    assert select_next_item(bank, 0.4, [order[0]]) == order[1]
+    mask = np.zeros(200, dtype=bool)
+    mask[order[:2]] = True
+    assert select_next_item(bank, 0.4, mask) == order[2]
+
+
+def test_returns_none_when_bank_is_exhausted(mixed_bank):
+    assert select_next_item(mixed_bank, 0.0, range(6)) is None
+
+
+def test_randomesque_draws_among_top_k(rng):
+    bank = make_bank(rng, 100)
+    top = set(np.argsort(-item_information(bank, 0.0)[0])[:5].tolist())
+    picks = {select_next_item(bank, 0.0, [], randomesque=5, rng=rng) for _ in range(300)}
+    assert picks == top
+
+
+def test_sympson_hetter_lowers_exposure_of_blocked_items(rng):
+    bank = make_bank(rng, 50)
+    best = select_next_item(bank, 0.0, [])
+    k = np.ones(50)
+    k[best] = 0.2
+    picks = np.array([select_next_item(bank, 0.0, [], exposure_probability=k, rng=rng)
+                      for _ in range(2000)])
+    assert np.mean(picks == best) == pytest.approx(0.2, abs=0.04)
+    never = np.ones(50)
+    never[best] = 0.0
+    assert select_next_item(bank, 0.0, [], exposure_probability=never, rng=rng) != best
+
+
+def test_content_balancing_follows_targets(rng):
+    bank = make_bank(rng, 120)
+    skills = [["a"] if j % 3 == 0 else ["b"] for j in range(120)]  # b has twice the items
+    smap = SkillMap.from_item_skills(skills)
+    given = []
+    for _ in range(20):
+        given.append(select_next_item(bank, 0.0, given, item_skills=smap,
+                                      skill_targets={"a": 0.5, "b": 0.5}))
+    n_a = sum(1 for j in given if j % 3 == 0)
+    assert n_a == 10
+    # targets 0.25/0.75
+    given = []
+    for _ in range(20):
+        given.append(select_next_item(bank, 0.0, given, item_skills=skills,
+                                      skill_targets={"a": 0.25, "b": 0.75}))
+    assert sum(1 for j in given if j % 3 == 0) == 5
+
+
+def test_fixed_form_and_stopping_rules():
+    assert next_fixed_item([3, 1, 2], [3]) == 1
+    assert next_fixed_item([3, 1, 2], [1, 2, 3]) is None
+    assert should_stop(40, 0.5, min_items=5, max_items=40, se_target=0.3) == "max-length"
+    assert should_stop(10, 0.29, min_items=5, max_items=40, se_target=0.3) == "se-target"
+    assert should_stop(3, 0.1, min_items=5, max_items=40, se_target=0.3) is None
+    assert should_stop(10, 0.31, min_items=5, max_items=40, se_target=0.3) is None
+    with pytest.raises(ValueError):
+        should_stop(1, 0.1, min_items=10, max_items=5, se_target=0.3)
+
+
+def test_bad_arguments(rng):
+    bank = make_bank(rng, 10)
+    with pytest.raises(ValueError, match="exposure_probability"):
+        select_next_item(bank, 0.0, [], exposure_probability=np.ones(3))
+    with pytest.raises(ValueError, match="out of range"):
+        select_next_item(bank, 0.0, [12])
+
+
+def test_cat_reaches_se_target_and_recovers_ability(rng):
+    """A CAT through the public functions, as the web flow runs it."""
+    bank = make_bank(rng, 300)
+    true_theta = rng.normal(size=30)
+    lengths, errors = [], []
+    for theta in true_theta:
+        x = np.full(300, np.nan)
+        given, est_theta, se = [], 0.0, 1.0
+        while True:
+            reason = should_stop(len(given), se, min_items=5, max_items=40, se_target=0.35)
+            if reason:
+                break
+            j = select_next_item(bank, est_theta, given, randomesque=2, rng=rng)
+            p = 1 / (1 + np.exp(-bank.a[j] * (theta - bank.b[j])))
+            x[j] = float(rng.random() < p)
+            given.append(j)
+            est = estimate_ability(bank, x)
+            est_theta, se = est.theta[0], est.se[0]
+        lengths.append(len(given))
+        errors.append(est_theta - theta)
+        if reason == "se-target":
+            assert se < 0.35
+    assert np.mean(lengths) < 30
+    assert np.sqrt(np.mean(np.square(errors))) < 0.5
+
+
+def test_selection_handles_mixed_bank(mixed_bank):
+    j = select_next_item(mixed_bank, 0.0, [0, 1])
+    info = item_information(mixed_bank, 0.0)[0]
+    info[[0, 1]] = -1
+    assert j == int(np.argmax(info))

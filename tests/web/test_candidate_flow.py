@@ -1,0 +1,311 @@
+"""The candidate's timed test over HTTP: clock, autosave, idempotency, resume, bad input."""
+import datetime as dt
+import re
+
+import pytest
+from sqlmodel import select
+
+from assessment.models import Event, Item, Response, SectionAttempt
+from assessment.services import delivery
+from factories import make_assessment, make_invitation
+
+
+@pytest.fixture
+def token(app):
+    with app.app_context():
+        from assessment.db import get_session
+
+        _, token = make_invitation(get_session())
+    return token
+
+
+def begin(client, token, section=0):
+    assert client.post(f"/t/{token}/begin").status_code == 302
+    assert client.post(f"/t/{token}/sections/{section}/start").status_code == 302
+
+
+def current_item(client, token) -> int:
+    page = client.get(f"/t/{token}")
+    assert page.status_code == 200, page.text
+    return int(re.search(r'name="response_id" value="(\d+)"', page.text).group(1))
+
+
+def answer(client, token, response_id, seq=1, final=True, **payload):
+    return client.post(f"/t/{token}/answer", json={"response_id": response_id, "seq": seq, "final": final,
+                                                   "answer": payload or {"choice": "a"}})
+
+
+def test_start_page_lists_sections_counts_and_limits(client, token):
+    page = client.get(f"/t/{token}")
+    assert page.status_code == 200
+    assert "Section Alpha" in page.text and "Section Beta" in page.text
+    assert "3–5" in page.text and "10 min" in page.text
+
+
+def test_unknown_or_tampered_token_is_404_without_trace(client, token):
+    for bad in ("nope", token[:-1] + ("A" if token[-1] != "A" else "B"), "x" * 500):
+        page = client.get(f"/t/{bad}")
+        assert page.status_code == 404
+        assert "not valid" in page.text and "Traceback" not in page.text
+
+
+def test_section_has_server_deadline_and_item_page_hides_key(app, client, token):
+    begin(client, token)
+    page = client.get(f"/t/{token}")
+    remaining = float(re.search(r'data-remaining="([\d.]+)"', page.text).group(1))
+    assert 595 <= remaining <= 600
+    with app.app_context():
+        from assessment.db import get_session
+
+        response = get_session().get(Response, current_item(client, token))
+        item = get_session().get(Item, response.item_id)
+    assert "misconception" not in page.text and "A plausible mistake" not in page.text
+    assert "explanation" not in page.text.lower() or "Because." not in page.text
+    if item.type == "single_choice":
+        assert item.body["key"] == ["a"]
+        assert 'name="choice" value="a"' in page.text  # options are there, the key is not marked
+
+
+def test_autosave_is_idempotent_and_resume_shows_the_saved_answer(app, client, token):
+    begin(client, token)
+    rid = current_item(client, token)
+    for _ in range(3):  # the same request retried
+        r = answer(client, token, rid, seq=1, final=False, choice="b", choices=["b"], value="7")
+        assert r.status_code == 200 and r.get_json()["seq"] == 1
+    stale = answer(client, token, rid, seq=0, final=False, choice="c", choices=["c"], value="9")
+    assert stale.status_code == 200 and stale.get_json()["seq"] == 1  # older seq does not overwrite
+    with app.app_context():
+        from assessment.db import get_session
+
+        rows = get_session().exec(select(Response)).all()
+        assert len(rows) == 1 and rows[0].save_seq == 1
+        assert rows[0].answer in ({"choice": "b"}, {"choices": ["b"]}, {"value": 7.0})
+    # Reload: same item, same option order, the saved answer still selected.
+    page1, page2 = client.get(f"/t/{token}").text, client.get(f"/t/{token}").text
+    assert current_item(client, token) == rid
+    order = lambda text: re.findall(r'name="choices?" value="(\w)"', text)  # noqa: E731
+    assert order(page1) == order(page2)
+
+
+def test_final_answer_retry_is_acknowledged_once(app, client, token):
+    begin(client, token)
+    rid = current_item(client, token)
+    first = answer(client, token, rid, seq=1, choice="a", choices=["a", "c"], value="0")
+    retry = answer(client, token, rid, seq=1, choice="a", choices=["a", "c"], value="0")
+    assert first.status_code == retry.status_code == 200
+    changed = answer(client, token, rid, seq=2, choice="b", choices=["b"], value="1")
+    assert changed.status_code == 409 and "already closed" in changed.get_json()["error"]
+    with app.app_context():
+        from assessment.db import get_session
+
+        responses = get_session().exec(select(Response)).all()
+        assert len(responses) == 2  # the answered item and the next one presented
+        assert responses[0].status == "answered"
+
+
+def test_answer_after_deadline_is_refused_recorded_and_closes_section(app, client, token):
+    begin(client, token)
+    rid = current_item(client, token)
+    with app.app_context():
+        from assessment.db import get_session
+
+        session = get_session()
+        part = session.exec(select(SectionAttempt).where(SectionAttempt.position == 0)).one()
+        part.deadline_at = delivery.utcnow() - dt.timedelta(seconds=app.config["ANSWER_GRACE_SECONDS"] + 1)
+        session.commit()
+    late = answer(client, token, rid)
+    assert late.status_code == 409
+    assert "after the deadline" in late.get_json()["error"]
+    with app.app_context():
+        from assessment.db import get_session
+
+        session = get_session()
+        assert session.exec(select(Event).where(Event.kind == "answer.late")).one().payload["response_id"] == rid
+        part = session.exec(select(SectionAttempt).where(SectionAttempt.position == 0)).one()
+        assert part.status == "closed" and part.close_reason == "time"
+        assert session.get(Response, rid).status == "unanswered"
+    page = client.get(f"/t/{token}")
+    assert "Time is up" in page.text and "Start this section" in page.text
+
+
+def test_answer_within_grace_is_accepted(app, client, token):
+    begin(client, token)
+    rid = current_item(client, token)
+    with app.app_context():
+        from assessment.db import get_session
+
+        session = get_session()
+        part = session.exec(select(SectionAttempt).where(SectionAttempt.position == 0)).one()
+        part.deadline_at = delivery.utcnow() - dt.timedelta(seconds=1)  # late by less than the grace
+        session.commit()
+    assert answer(client, token, rid).status_code == 200
+
+
+def test_saved_draft_counts_when_time_runs_out_and_sweep_closes_without_a_request(app, client, token):
+    begin(client, token)
+    rid = current_item(client, token)
+    assert answer(client, token, rid, final=False, choice="a", choices=["a", "c"], value="0").status_code == 200
+    with app.app_context():
+        from assessment.db import get_session
+
+        session = get_session()
+        part = session.exec(select(SectionAttempt).where(SectionAttempt.position == 0)).one()
+        part.deadline_at = delivery.utcnow() - dt.timedelta(minutes=5)
+        session.commit()
+        assert delivery.sweep_expired(session=session, grace_seconds=3) == 1
+        session.expire_all()
+        part = session.get(SectionAttempt, part.id)
+        assert part.status == "closed" and part.score is not None and part.n_answered == 1
+        assert session.get(Response, rid).status == "answered"
+        assert delivery.sweep_expired(session=session, grace_seconds=3) == 0
+
+
+def test_full_run_reaches_results_with_irt_scores(app, client, token):
+    begin(client, token)
+    for _ in range(40):
+        page = client.get(f"/t/{token}", follow_redirects=True)
+        if page.request.path.endswith("/results"):
+            break
+        if "Start this section" in page.text:
+            client.post(f"/t/{token}/sections/1/start")
+            continue
+        rid = int(re.search(r'name="response_id" value="(\d+)"', page.text).group(1))
+        assert answer(client, token, rid, choice="a", choices=["a", "c"], value="0").status_code == 200
+    else:
+        pytest.fail("never reached the results page")
+    assert "Section Alpha" in page.text and "Section Beta" in page.text
+    with app.app_context():
+        from assessment.db import get_session
+
+        parts = get_session().exec(select(SectionAttempt)).all()
+    for part in parts:
+        assert part.status == "closed" and 3 <= part.n_answered <= 5
+        assert 1 <= part.score_low <= part.score <= part.score_high <= 300
+        assert part.band in ("beginning", "developing", "accomplished")
+        assert part.se < 1.0  # the data moved the estimate off the prior
+        assert f">{part.score}<" in page.text
+
+
+def test_form_post_without_javascript_works(client, token):
+    begin(client, token)
+    rid = current_item(client, token)
+    r = client.post(f"/t/{token}/answer", data={"response_id": rid, "seq": 1, "final": "1", "choice": "a",
+                                                "choices": ["a"], "value": "1"})
+    assert r.status_code == 302
+    assert current_item(client, token) != rid
+
+
+@pytest.mark.parametrize("body, message", [
+    ({"response_id": "x", "seq": 1, "final": True, "answer": {}}, "must be integers"),
+    ({"response_id": 1, "seq": 1, "final": "yes", "answer": {}}, "final"),
+    ({"response_id": 1, "seq": 1, "final": True, "answer": "a"}, "answer: must be an object"),
+    ({"response_id": 1, "seq": -5, "final": True, "answer": {}}, "seq: out of range"),
+])
+def test_malformed_payloads_are_400(client, token, body, message):
+    begin(client, token)
+    r = client.post(f"/t/{token}/answer", json=body)
+    assert r.status_code == 400 and message in r.get_json()["error"]
+
+
+def test_wrong_option_and_non_numeric_values_are_400_and_save_nothing(app, client, token):
+    begin(client, token)
+    rid = current_item(client, token)
+    r1 = answer(client, token, rid, final=False, choice="zzz", choices=["zzz"], value="1e999")
+    r2 = answer(client, token, rid, final=False, choice=["a"], choices="zzz", value="twelve")
+    assert r1.status_code == r2.status_code == 400
+    with app.app_context():
+        from assessment.db import get_session
+
+        assert get_session().get(Response, rid).save_seq == 0
+
+
+def test_oversized_request_is_413(client, token):
+    begin(client, token)
+    r = client.post(f"/t/{token}/answer", data=b"x" * (300 * 1024), content_type="application/json")
+    assert r.status_code == 413
+
+
+def test_cannot_answer_another_attempts_item_or_an_item_not_presented(app, client, token):
+    begin(client, token)
+    mine = current_item(client, token)
+    with app.app_context():
+        from assessment.db import get_session
+
+        _, other_token = make_invitation(get_session(), make_assessment(get_session()))
+    begin(client, other_token)
+    theirs = current_item(client, other_token)
+    r = answer(client, token, theirs)
+    assert r.status_code == 404 and "no such item in this attempt" in r.get_json()["error"]
+    assert answer(client, token, 999_999).status_code == 404
+    with app.app_context():
+        from assessment.db import get_session
+
+        assert get_session().get(Response, theirs).save_seq == 0
+    assert answer(client, token, mine).status_code == 200
+
+
+def test_clock_endpoint_reports_server_time(client, token):
+    assert client.get(f"/t/{token}/clock").get_json() == {"status": "not-started"}
+    begin(client, token)
+    clock = client.get(f"/t/{token}/clock").get_json()
+    assert clock["status"] == "active" and 590 < clock["remaining_seconds"] <= 600
+
+
+def test_security_headers(client, token):
+    page = client.get(f"/t/{token}")
+    assert page.headers["Referrer-Policy"] == "no-referrer"
+    assert "script-src 'self'" in page.headers["Content-Security-Policy"]
+    assert page.headers["Cache-Control"] == "no-store"
+
+
+def test_csrf_is_enforced(make_app, bank):
+    app = make_app(WTF_CSRF_ENABLED=True)
+    from assessment.services.bank import sync_bank
+
+    with app.app_context():
+        from assessment.db import get_session
+
+        sync_bank(bank, session=get_session())
+        _, token = make_invitation(get_session())
+    client = app.test_client()
+    refused = client.post(f"/t/{token}/begin")
+    assert refused.status_code == 400 and "security token" in refused.text
+    page = client.get(f"/t/{token}")
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    assert client.post(f"/t/{token}/begin", data={"csrf_token": csrf}).status_code == 302
+
+
+def test_practice_test_creates_a_private_attempt(app, client):
+    with app.app_context():
+        from assessment.db import get_session
+
+        make_assessment(get_session(), public_slug="practice-one")
+    assert "practice-one" in client.get("/").text
+    r = client.post("/practice/practice-one")
+    assert r.status_code == 302 and r.headers["Location"].startswith("/t/")
+    second = client.post("/practice/practice-one")
+    assert second.headers["Location"] != r.headers["Location"]
+    assert client.get("/practice/unknown").status_code == 404
+
+
+def test_fixed_mode_gives_the_same_items_in_band_order(app, client):
+    with app.app_context():
+        from assessment.db import get_session
+
+        assessment = make_assessment(get_session(), sections=("alpha",), mode="fixed")
+        tokens = [make_invitation(get_session(), assessment)[1] for _ in range(2)]
+    seen = []
+    for token in tokens:
+        begin(client, token)
+        keys = []
+        for _ in range(5):
+            rid = current_item(client, token)
+            with app.app_context():
+                from assessment.db import get_session
+
+                keys.append(get_session().get(Item, get_session().get(Response, rid).item_id).item_key)
+            answer(client, token, rid, choice="a", choices=["a", "c"], value="0")
+            if client.get(f"/t/{token}", follow_redirects=True).request.path.endswith("/results"):
+                break
+        seen.append(keys)
+    assert seen[0] == seen[1] == ["alpha-q00", "alpha-q03", "alpha-q06", "alpha-q01", "alpha-q04"]
