@@ -7,7 +7,7 @@ from flask import Flask
 def create_app(test_config=None) -> Flask:
     """Build the web app; every subsystem wires itself with init_app."""
     app = Flask(__name__, instance_relative_config=True)
-    from assessment import config, db, errors, security
+    from assessment import config, db, errors, security, workers
     from assessment.candidate import bp as candidate_bp
     from assessment.content import markdown as content_markdown
 
@@ -18,5 +18,6 @@ def create_app(test_config=None) -> Flask:
     security.init_app(app)
     errors.init_app(app)
     content_markdown.init_app(app)
+    workers.init_app(app)
     app.register_blueprint(candidate_bp)
     return app

@@ -20,12 +20,11 @@ class Defaults:
     ANSWER_GRACE_SECONDS = DEFAULT_ANSWER_GRACE_SECONDS
     SWEEP_INTERVAL_SECONDS = 30
     MAX_CONTENT_LENGTH = 256 * 1024  # answers and code are small; anything bigger is an attack
-    MAX_ANSWER_CHARS = 64 * 1024
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = True
     WTF_CSRF_TIME_LIMIT = None  # a test can last hours; the token is bound to the session anyway
-    GRADING_PRODUCTION = False
+    SANDBOX_PRODUCTION = None  # None: required layers enforced unless debug/testing
     RUN_SWEEPER = True
 
 

@@ -5,7 +5,8 @@ from sqlmodel import select
 from assessment.candidate import bp
 from assessment.db import get_session
 from assessment.models import Assessment, AssessmentSection, Attempt, Item, Response, Section, utcnow
-from assessment.services import delivery
+from assessment.services import coding, delivery
+from assessment.workers import grading_queue
 
 
 @bp.url_value_preprocessor
@@ -166,3 +167,51 @@ def t_results():
     skill_titles = {sid: {sk["id"]: sk["title"] for sk in s.skills} for sid, s in sections.items()}
     return render_template("candidate/results.html", assessment=g.assessment, parts=parts, sections=sections,
                            skill_titles_by_section=skill_titles)
+
+
+def _code_request() -> tuple[int, str, int]:
+    """(response_id, code, seq) from JSON or a form post; seq defaults to 0 (never overwrites)."""
+    data = request.get_json(silent=True) if request.is_json else request.form
+    if not hasattr(data, "get"):
+        abort(400, "The request body must be a JSON object.")
+    try:
+        response_id, seq = int(data.get("response_id")), int(data.get("seq", 0))
+    except (TypeError, ValueError):
+        abort(400, "response_id and seq: must be integers")
+    code = data.get("code")
+    if not isinstance(code, str):
+        abort(400, "code: must be text")
+    return response_id, code, seq
+
+
+@bp.post("/t/<token>/run")
+def t_run_samples():
+    """Run the sample tests now and show per-test results and output."""
+    if g.attempt is None:
+        abort(409, "Begin the test first.")
+    response_id, code, seq = _code_request()
+    session = get_session()
+    run, item = coding.start_sample_run(session=session, attempt=g.attempt, response_id=response_id, code=code,
+                                        seq=seq, grace_seconds=_grace())
+    try:
+        result = grading_queue(current_app).run_sample(
+            coding.item_dir(current_app.config["SECTIONS_DIR"], item), code)
+    except Exception:  # noqa: BLE001  the candidate gets a clear message; the details go to the log
+        current_app.logger.exception("sample run %s failed", run.id)
+        return jsonify(coding.finish_sample_run(session=session, run=run, result=None,
+                                                error="The sample tests could not be run right now. Try again.")), 503
+    return jsonify(coding.finish_sample_run(session=session, run=run, result=result))
+
+
+@bp.post("/t/<token>/submit-code")
+def t_submit_code():
+    """Take the code as final; it is graded on the hidden tests in the background."""
+    if g.attempt is None:
+        abort(409, "Begin the test first.")
+    response_id, code, _ = _code_request()
+    response = coding.submit_code(session=get_session(), attempt=g.attempt, response_id=response_id, code=code,
+                                  grace_seconds=_grace())
+    grading_queue(current_app).enqueue(response.id)
+    if request.is_json:
+        return jsonify(saved=True, final=True, next=url_for("candidate.t_home"))
+    return redirect(url_for("candidate.t_home"))

@@ -123,6 +123,43 @@ def sections_stats(bank_dir: str | None) -> None:
         click.echo(f"\n{title}\n{table.to_string()}")
 
 
+@sections.command("review-export")
+@click.argument("section_id")
+@click.option("--out", type=click.Path(dir_okay=False), required=True, help="Markdown sheet to write.")
+@click.option("--dir", "bank_dir", type=click.Path(file_okay=False), help="Bank folder (default: sections/).")
+def sections_review_export(section_id: str, out: str, bank_dir: str | None) -> None:
+    """Write a blind review sheet: stems and options, no keys, explanations or misconceptions."""
+    from assessment.content import load_bank
+    from assessment.content.review import blind_sheet
+
+    bank = load_bank(_bank_dir(bank_dir))
+    if section_id not in bank.sections:
+        _fail(f"unknown section {section_id!r}; sections: {', '.join(bank.sections)}")
+    Path(out).write_text(blind_sheet(bank, section_id), encoding="utf-8")
+    click.echo(f"wrote {out}")
+
+
+@sections.command("review-compare")
+@click.argument("section_id")
+@click.argument("answers", type=click.Path(exists=True, dir_okay=False))
+@click.option("--dir", "bank_dir", type=click.Path(file_okay=False), help="Bank folder (default: sections/).")
+def sections_review_compare(section_id: str, answers: str, bank_dir: str | None) -> None:
+    """Compare a blind reviewer's answers (CSV item,answer,...) with the stored keys."""
+    from assessment.content import load_bank
+    from assessment.content.review import compare_answers
+
+    bank = load_bank(_bank_dir(bank_dir))
+    try:
+        checked, disagreements, missing = compare_answers(bank, section_id, Path(answers))
+    except ValueError as exc:
+        _fail(str(exc))
+    click.echo(f"{checked} items answered, {len(disagreements)} disagreement(s), {len(missing)} not answered")
+    for d in disagreements:
+        click.echo(f"  {d.item}: reviewer {d.reviewer!r}, key {d.key!r}  {d.comment}")
+    for item in missing:
+        click.echo(f"  {item}: not answered")
+
+
 # --- running ---------------------------------------------------------------------------------
 
 def _free_port(host: str, preferred: int) -> int:

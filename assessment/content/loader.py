@@ -375,9 +375,10 @@ def _code_fields(data: dict, col: _Collector, folder: Path | None, problems: lis
             problems.append(Problem(file_col.file, None, "CASES", "a test file must assign a list CASES"))
         if not name.endswith("_tests.py") and function and function not in names:
             problems.append(Problem(file_col.file, None, "function", f"does not define {function}()"))
-    starter = (folder / "starter.py").read_text(encoding="utf-8") if (folder / "starter.py").is_file() else ""
+    visible = {name: (folder / name).read_text(encoding="utf-8") if (folder / name).is_file() else ""
+               for name in ("starter.py", "sample_tests.py")}
     return {"code": {"function": function, "limits": limits, "partial_credit": [float(x) for x in credit],
-                     "starter": starter}}
+                     "starter": visible["starter.py"], "sample_tests": visible["sample_tests.py"]}}
 
 
 def _top_level_names(tree: ast.Module) -> set[str]:

@@ -17,7 +17,7 @@ from pathlib import Path
 from assessment.grading import codec
 from assessment.grading.compare import compare
 from assessment.grading.sandbox import RunOutcome, Sandbox, SandboxUnavailable
-from assessment.grading.task import CodingTask
+from assessment.grading.task import CodingTask, Problem
 
 log = logging.getLogger(__name__)
 
@@ -236,6 +236,24 @@ def _judge_case(case, rec: dict, hidden: bool) -> TestResult:
         return TestResult(case.name, "passed", "", time_ms, out, err)
     return TestResult(case.name, "failed", "wrong answer" if hidden else reason, time_ms,
                       out, err)
+
+
+def check_reference_code(task: CodingTask, sandbox: Sandbox | None = None) -> list[Problem]:
+    """CI check of an item: solution.py passes every hidden test, wrong.py fails one."""
+    problems = []
+    for name, must_pass in (("solution.py", True), ("wrong.py", False)):
+        result = grade(task, (task.item_dir / name).read_text(encoding="utf-8"),
+                       which="hidden", sandbox=sandbox)
+        failing = [t.name for t in result.tests if t.status != "passed"]
+        if result.status == "sandbox error":
+            problems.append(Problem(name, "", "could not be graded: the sandbox is unavailable"))
+        elif must_pass and failing:
+            problems.append(Problem(name, "hidden_tests.py", "fails hidden tests: " + ", ".join(
+                f"{t.name} ({t.status})" for t in result.tests if t.status != "passed")))
+        elif not must_pass and not failing:
+            problems.append(Problem(name, "hidden_tests.py",
+                                    "passes every hidden test; it must fail at least one"))
+    return problems
 
 
 class CodeGrader:

@@ -5,6 +5,7 @@ test files are trusted bank content and are evaluated here, on the grader's side
 """
 from __future__ import annotations
 
+import ast
 import keyword
 import os
 import runpy
@@ -22,6 +23,8 @@ CODE_FILES = ("item.yaml", "starter.py", "solution.py", "wrong.py", "sample_test
 CASE_KEYS = {"name", "args", "kwargs", "expected", "tol", "unordered"}
 LIMIT_RANGES = {"time_s": (0.05, 60.0), "memory_mb": (32, 8192), "output_kb": (1, 10240)}
 SUITES = {"sample": "sample_tests.py", "hidden": "hidden_tests.py"}
+ALLOWED_IMPORTS = {"numpy", "pandas", "math", "collections", "itertools", "functools", "heapq",
+                   "re"}
 
 
 @dataclass(frozen=True)
@@ -95,9 +98,14 @@ def load_coding_task(item_dir: Path) -> CodingTask:
 
 
 def validate_coding_item(item_dir: Path) -> list[Problem]:
-    """Every problem of a coding item folder, including its test files' CASES."""
+    """Every problem of a coding item folder: item.yaml, the code files (parsed, not run) and
+    the test files' CASES.  Running solution.py and wrong.py is ``grader.check_reference_code``."""
     item_dir = Path(item_dir)
-    problems, _ = _check_item(item_dir)
+    problems, task = _check_item(item_dir)
+    if task is not None:
+        for name in ("starter.py", "solution.py", "wrong.py"):
+            if (item_dir / name).is_file():
+                problems += _check_code_file(item_dir / name, task.function)
     for which, name in SUITES.items():
         path = item_dir / name
         if not path.is_file():
@@ -108,6 +116,27 @@ def validate_coding_item(item_dir: Path) -> list[Problem]:
         if not found and not low <= len(cases) <= high:
             problems.append(Problem(name, "CASES", f"has {len(cases)} cases; {which} tests "
                                                    f"should have {low} to {high}"))
+    return problems
+
+
+def _check_code_file(path: Path, function: str) -> list[Problem]:
+    """The file parses, defines ``function`` at module level and imports only what items may."""
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=path.name)
+    except (SyntaxError, UnicodeDecodeError) as exc:
+        return [Problem(path.name, "", f"does not parse: {exc}")]
+    problems = []
+    if not any(isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == function
+               for node in tree.body):
+        problems.append(Problem(path.name, "function",
+                                f"does not define {function}() at module level"))
+    for node in ast.walk(tree):
+        modules = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                   else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+        for module in modules:
+            if module.split(".")[0] not in ALLOWED_IMPORTS:
+                problems.append(Problem(path.name, "import", f"imports {module!r}; items may "
+                                        f"import only {', '.join(sorted(ALLOWED_IMPORTS))}"))
     return problems
 
 

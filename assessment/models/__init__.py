@@ -5,6 +5,7 @@ from assessment.models.delivery import (
     Assessment,
     AssessmentSection,
     Attempt,
+    CodeRun,
     Company,
     Event,
     Invitation,
@@ -13,6 +14,6 @@ from assessment.models.delivery import (
 )
 
 __all__ = [
-    "Assessment", "AssessmentSection", "Attempt", "Company", "Event", "Invitation", "Item",
+    "Assessment", "AssessmentSection", "Attempt", "CodeRun", "Company", "Event", "Invitation", "Item",
     "Response", "Section", "SectionAttempt", "utcnow",
 ]

@@ -114,3 +114,20 @@ class Event(SQLModel, table=True):
     kind: str = Field(max_length=64, index=True)
     payload: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     created_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class CodeRun(SQLModel, table=True):
+    """A run of a candidate's code: sample tests on demand, or the hidden tests on submit.
+    Also the basis of the per-attempt rate limit and of the audit trail."""
+
+    __tablename__ = "code_run"
+
+    id: int | None = Field(default=None, primary_key=True)
+    attempt_id: int = Field(foreign_key="attempt.id", index=True)
+    response_id: int = Field(foreign_key="response.id", index=True)
+    kind: str = Field(max_length=16)  # sample | hidden
+    status: str = Field(default="queued", max_length=16)  # queued | done | error
+    code_sha256: str = Field(max_length=64)
+    created_at: dt.datetime = Field(default_factory=utcnow, index=True)
+    finished_at: dt.datetime | None = None
+    result: dict | None = Field(default=None, sa_column=Column(JSON))

@@ -103,22 +103,50 @@ class CalibrationResult:
 
 
 class _State:
-    """Internal parameters (alpha, D, gamma) and the model of each item."""
+    """Internal parameters (alpha, D, gamma) and the model of each item.
 
-    def __init__(self, model: np.ndarray, n_cat: np.ndarray, K: int):
+    ``free_a``: the item has its own estimated slope (2PL, GPCM, 3PL); ``shared_a``: 1PL items
+    sharing one estimated slope (``common_a``); other 1PL items keep ``a = 1``.
+    """
+
+    def __init__(self, model: np.ndarray, n_cat: np.ndarray, K: int, common_a: bool):
         J = model.size
         self.model = model
         self.n_cat = n_cat
         self.is3 = model == "3pl"
         self.dbt = ~self.is3
+        self.free_a = model != "1pl"
+        self.shared_a = (model == "1pl") & bool(common_a)
+        self.a_prior_sd = A_PRIOR_SD if self.is3.all() else A_PRIOR_SD_2PL
         self.alpha = np.zeros(J)
         self.D = np.zeros((J, K))
         self.D[np.arange(K)[None, :] >= n_cat[:, None]] = -np.inf
-        self.gamma = np.where(self.is3, logit(C_PRIOR[0] / sum(C_PRIOR)), -np.inf)
+        self.gamma = np.where(self.is3, logit(C_PRIOR[0] / sum(C_PRIOR)), 0.0)
+        self._finite = np.isfinite(self.D)
 
     def vector(self) -> np.ndarray:
-        return np.concatenate([self.alpha, np.where(np.isfinite(self.D), self.D, 0).ravel(),
-                               np.where(self.is3, self.gamma, 0)])
+        return np.concatenate([self.alpha, self.D[self._finite], self.gamma])
+
+    def set_vector(self, v: np.ndarray) -> None:
+        J = self.alpha.size
+        n_d = int(self._finite.sum())
+        # keep extrapolated values in a sane range: |log a| <= 3, |logit c| <= 12
+        self.alpha = np.clip(v[:J], -3.0, 3.0)
+        self.D[self._finite] = v[J:J + n_d]
+        self.gamma = np.where(self.is3, np.clip(v[J + n_d:], -12.0, 12.0), 0.0)
+
+    def log_prior(self) -> float:
+        """Log prior density (up to a constant) of the current parameters."""
+        a_sd = np.where(self.is3, A_PRIOR_SD, self.a_prior_sd)
+        estimated = self.free_a | self.shared_a
+        total = -0.5 * float(np.sum(np.where(estimated, (self.alpha / a_sd) ** 2, 0.0)))
+        d = self.D[self._finite & (np.arange(self.D.shape[1]) > 0)[None, :]]
+        total -= 0.5 * float(np.sum(d**2)) / D_PRIOR_SD**2
+        if self.is3.any():
+            c = expit(self.gamma[self.is3])
+            al, be = C_PRIOR
+            total += float(np.sum((al - 1) * np.log(c) + (be - 1) * np.log1p(-c)))
+        return total
 
 
 def _log_table(state: _State, nodes: np.ndarray) -> np.ndarray:
@@ -175,9 +203,8 @@ def _solve(info: np.ndarray, grad: np.ndarray) -> np.ndarray:
     return step * np.minimum(1.0, MAX_STEP / np.maximum(big, 1e-300))
 
 
-def _m_step_dbt(state: _State, r: np.ndarray, nodes: np.ndarray, table: np.ndarray,
-                estimate_a: bool, common_a: bool, a_prior_sd: float) -> None:
-    """Fisher-scoring step for the divide-by-total items (1PL, 2PL, GPCM)."""
+def _m_step_dbt(state: _State, r: np.ndarray, nodes: np.ndarray, table: np.ndarray) -> None:
+    """Fisher-scoring step for the divide-by-total items (1PL, 2PL, GPCM), all at once."""
     idx = np.flatnonzero(state.dbt)
     if idx.size == 0:
         return
@@ -190,41 +217,40 @@ def _m_step_dbt(state: _State, r: np.ndarray, nodes: np.ndarray, table: np.ndarr
     resid = R - n[:, None, :] * P                            # (J, K, Q)
     active = np.isfinite(state.D[idx])                       # (J, K)
     active[:, 0] = False
-    # intercept block
+    nP = n[:, None, :] * P
     g_D = resid.sum(axis=2)
-    I_DD = np.einsum("jq,jkq,kl->jkl", n, P, np.eye(K)) - np.einsum("jq,jkq,jlq->jkl", n, P, P)
+    I_DD = -np.einsum("jkq,jlq->jkl", nP, P)
+    I_DD[:, np.arange(K), np.arange(K)] += nP.sum(axis=2)
     mean_k = np.einsum("jkq,k->jq", P, kk)
-    I_aD = a[:, None] * np.einsum("jq,q,jkq->jk", n, nodes, P * (kk[None, :, None] - mean_k[:, None, :]))
+    I_aD = a[:, None] * np.einsum("jkq,q->jk", nP * (kk[None, :, None] - mean_k[:, None, :]), nodes)
     var_k = np.einsum("jkq,k->jq", P, kk * kk) - mean_k**2
     I_aa = a**2 * np.einsum("jq,q->j", n * var_k, nodes**2)
-    g_a = a * np.einsum("jkq,k,q->j", resid, kk, nodes)
-    # priors
-    Dfin = np.where(active, state.D[idx], 0.0)
-    g_D = np.where(active, g_D - Dfin / D_PRIOR_SD**2, 0.0)
-    eye = np.eye(K)[None]
-    I_DD = np.where(active[:, :, None] & active[:, None, :], I_DD, 0.0) + eye * np.where(
-        active, 1.0 / D_PRIOR_SD**2, 1.0)[:, :, None]
+    g_a_raw = a * np.einsum("jkq,k,q->j", resid, kk, nodes)
+    # intercept priors; inactive intercepts get an identity row so the solve is well posed
+    g_D = np.where(active, g_D - np.where(active, state.D[idx], 0.0) / D_PRIOR_SD**2, 0.0)
+    I_DD = np.where(active[:, :, None] & active[:, None, :], I_DD, 0.0)
+    I_DD[:, np.arange(K), np.arange(K)] += np.where(active, 1.0 / D_PRIOR_SD**2, 1.0)
     I_aD = np.where(active, I_aD, 0.0)
-    if estimate_a and not common_a:
-        g_a = g_a - state.alpha[idx] / a_prior_sd**2
-        I_aa = I_aa + 1.0 / a_prior_sd**2
-        info = np.zeros((idx.size, K + 1, K + 1))
-        info[:, 0, 0] = I_aa
-        info[:, 0, 1:] = I_aD
-        info[:, 1:, 0] = I_aD
-        info[:, 1:, 1:] = I_DD
-        step = _solve(info, np.concatenate([g_a[:, None], g_D], axis=1))
-        state.alpha[idx] += step[:, 0]
-        state.D[idx] = np.where(active, state.D[idx] + step[:, 1:], state.D[idx])
-        return
-    step = _solve(I_DD, g_D)
-    state.D[idx] = np.where(active, state.D[idx] + step, state.D[idx])
-    if common_a:
-        # one shared alpha: Newton on the sum, with the intercepts profiled out (Schur complement)
+
+    free = state.free_a[idx]
+    g_a = np.where(free, g_a_raw - state.alpha[idx] / state.a_prior_sd**2, 0.0)
+    info = np.zeros((idx.size, K + 1, K + 1))
+    info[:, 0, 0] = np.where(free, I_aa + 1.0 / state.a_prior_sd**2, 1.0)
+    info[:, 0, 1:] = np.where(free[:, None], I_aD, 0.0)
+    info[:, 1:, 0] = info[:, 0, 1:]
+    info[:, 1:, 1:] = I_DD
+    step = _solve(info, np.concatenate([g_a[:, None], g_D], axis=1))
+    state.alpha[idx] += step[:, 0]
+    state.D[idx] = np.where(active, state.D[idx] + step[:, 1:], state.D[idx])
+
+    shared = state.shared_a[idx]
+    if shared.any():
+        # one alpha for these items: Newton on the sum, intercepts profiled out (Schur complement)
         corr = np.einsum("jk,jk->j", I_aD, np.linalg.solve(I_DD, I_aD[..., None])[..., 0])
-        info = max(float(np.sum(I_aa - corr)) + 1.0 / a_prior_sd**2, 1e-9)
-        grad = float(np.sum(g_a)) - state.alpha[idx[0]] / a_prior_sd**2
-        state.alpha[idx] += np.clip(grad / info, -MAX_STEP, MAX_STEP)
+        alpha = state.alpha[idx[shared][0]]
+        info_a = max(float(np.sum((I_aa - corr)[shared])) + 1.0 / state.a_prior_sd**2, 1e-9)
+        grad = float(np.sum(g_a_raw[shared])) - alpha / state.a_prior_sd**2
+        state.alpha[idx[shared]] = alpha + np.clip(grad / info_a, -MAX_STEP, MAX_STEP)
 
 
 def _m_step_3pl(state: _State, r: np.ndarray, nodes: np.ndarray, table: np.ndarray) -> None:
@@ -334,7 +360,7 @@ def calibrate(responses, model: str | Sequence[str] = "2pl", *, item_ids=None,
     log_w = -0.5 * nodes**2
     log_w -= np.log(np.exp(log_w).sum())
 
-    state = _State(models, n_cat, K)
+    state = _State(models, n_cat, K, common_a)
     # start: intercepts from the observed category proportions (logits), a = 1
     for k in range(1, K):
         count_k = np.bincount(data.cols[data.cat == k], minlength=J) + 0.5
@@ -344,33 +370,52 @@ def calibrate(responses, model: str | Sequence[str] = "2pl", *, item_ids=None,
         p = expit(state.D[state.is3, 1])
         c0 = expit(state.gamma[state.is3])
         state.D[state.is3, 1] = logit(np.clip((p - c0) / (1 - c0), 0.05, 0.95))
-    estimate_a = bool(np.any(models != "1pl")) or common_a
-    a_prior = A_PRIOR_SD if np.all(models == "3pl") else A_PRIOR_SD_2PL
-    one_pl = models == "1pl"
 
-    converged, it = False, 0
-    for it in range(1, int(max_iter) + 1):
-        before = state.vector()
+    def em_update() -> float:
+        """One EM iteration in place; returns the log posterior at the parameters it started from."""
         table = _log_table(state, nodes)
-        _, r, _ = _e_step(data, table, log_w)
-        _m_step_dbt(state, r, nodes, table, estimate_a and not one_pl.any(),
-                    common_a and one_pl.all(), a_prior)
+        _, r, ll = _e_step(data, table, log_w)
+        prior = state.log_prior()
+        _m_step_dbt(state, r, nodes, table)
         _m_step_3pl(state, r, nodes, table)
-        if np.max(np.abs(state.vector() - before)) < tol:
+        return ll + prior
+
+    # SQUAREM (Varadhan & Roland, 2008, scheme S3): two EM steps, an extrapolation along them,
+    # one stabilizing EM step; the extrapolation is dropped if it lowers the log posterior.
+    converged, it = False, 0
+    x0 = state.vector()
+    while it < int(max_iter):
+        em_update()
+        x1 = state.vector()
+        obj1 = em_update()
+        x2 = state.vector()
+        it += 2
+        if np.max(np.abs(x2 - x1)) < tol:
             converged = True
             break
+        r_vec, v_vec = x1 - x0, (x2 - x1) - (x1 - x0)
+        norm_v = float(np.linalg.norm(v_vec))
+        if norm_v == 0.0 or it + 1 > int(max_iter):
+            x0 = x2
+            continue
+        step = min(-float(np.linalg.norm(r_vec)) / norm_v, -1.0)
+        state.set_vector(x0 - 2 * step * r_vec + step**2 * v_vec)
+        obj_acc = em_update()
+        it += 1
+        if not np.isfinite(obj_acc) or obj_acc < obj1:
+            state.set_vector(x2)
+        x0 = state.vector()
 
     table = _log_table(state, nodes)
     w, _, loglik = _e_step(data, table, log_w)
     params = _to_parameters(state, ids)
-    free_a = estimate_a and not one_pl.any()
-    shared_a = common_a and one_pl.all()
     derivs3 = p3 = None
     if state.is3.any():
         derivs3, p3 = _derivatives_3pl(state, np.flatnonzero(state.is3), nodes)
-    prior_sd = np.array([a_prior if free_a or shared_a else np.inf, D_PRIOR_SD])
+    prior_sd = np.array([state.a_prior_sd, D_PRIOR_SD])
     se = item_standard_errors(params, state.D, table, derivs3, p3, data.rows, data.cols,
-                              data.cat, w, nodes, free_a=free_a, shared_a=shared_a,
+                              data.cat, w, nodes, free_a=state.free_a,
+                              shared_a=bool(state.shared_a.any()),
                               prior_sd=prior_sd, c_prior=C_PRIOR, a_prior_3pl=A_PRIOR_SD)
     theta = w @ nodes
     theta_se = np.sqrt(np.maximum(w @ nodes**2 - theta**2, 0.0))

@@ -82,16 +82,37 @@ def quadrature(n_quadrature: int = 61, prior_mean: float = 0.0,
     return prior_mean + prior_sd * z, log_w
 
 
+DENSE_CELLS = 4_000_000
+"""Up to this many response cells, node log-likelihoods are dense BLAS products; beyond, a
+sparse one-hot product (adaptive data are mostly empty)."""
+
+
 def grid_log_likelihood(params: ItemParameters, x: np.ndarray, nodes: np.ndarray) -> np.ndarray:
     """``log L(x_p | theta_q)`` for every person and node, shape ``(n_persons, n_nodes)``.
 
-    One sparse product: the one-hot response matrix times the table of log category
-    probabilities (see :func:`assessment.scoring.models.response_indicator`).
+    ``sum_k [x_pj = k] log P(X_j = k | theta_q)`` summed over administered items, as matrix
+    products: one per category on dense data, or the sparse one-hot response matrix times the
+    table of log category probabilities (see
+    :func:`assessment.scoring.models.response_indicator`). Only items someone answered are
+    evaluated.
     """
+    mask = ~np.isnan(x)
+    cols = np.flatnonzero(mask.any(axis=0))
+    if cols.size == 0:
+        return np.zeros((x.shape[0], nodes.size))
+    if cols.size < x.shape[1]:
+        x = x[:, cols]
     K = params.max_categories
-    table = log_category_probabilities(params, nodes)            # (Q, n, K)
-    table = np.where(np.isfinite(table), table, 0.0).reshape(nodes.size, -1).T
-    return np.asarray(response_indicator(x, K) @ table)
+    table = log_category_probabilities(params, nodes, cols)     # (Q, n, K)
+    table = np.where(np.isfinite(table), table, 0.0)
+    if x.size <= DENSE_CELLS:
+        out = np.zeros((x.shape[0], nodes.size))
+        for k in range(K):
+            hit = x == k
+            if hit.any():
+                out += hit.astype(float) @ table[:, :, k].T
+        return out
+    return np.asarray(response_indicator(x, K) @ table.reshape(nodes.size, -1).T)
 
 
 def _score_and_information(params: ItemParameters, theta: np.ndarray, x: np.ndarray,
@@ -179,12 +200,14 @@ def estimate_ability(params: ItemParameters, responses, method: str = "eap", *,
     nodes, log_w = quadrature(n_quadrature, prior_mean, prior_sd)
     loglik = grid_log_likelihood(params, x, nodes)
     log_post = loglik + log_w
-    post = np.exp(log_post - logsumexp(log_post, axis=1, keepdims=True))
+    post = np.exp(log_post - log_post.max(axis=1, keepdims=True))
+    post /= post.sum(axis=1, keepdims=True)
     fallback = np.zeros(x.shape[0], dtype=bool)
 
     if method == "eap":
         theta = post @ nodes
-        se = np.sqrt(np.maximum(post @ (nodes * nodes) - theta * theta, 0.0))
+        # variance about the mean (not E[t^2] - E[t]^2): no cancellation when SE << |theta|
+        se = np.sqrt(np.einsum("pq,pq->p", post, (nodes[None, :] - theta[:, None]) ** 2))
     elif method == "map":
         start = nodes[np.argmax(log_post, axis=1)]
         theta, info = _fisher_scoring(params, x, mask, start, prior_mean, prior_sd, True)

@@ -93,30 +93,36 @@ def gpcm_information(theta, a, thresholds) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------- bank-level functions
-def log_category_probabilities(params: ItemParameters, theta) -> np.ndarray:
+def log_category_probabilities(params: ItemParameters, theta, items=None) -> np.ndarray:
     """``log P(X_j = k | theta)`` for every item, shape ``(n_persons, n_items, max_categories)``.
 
     Categories an item does not have are ``-inf``. Computed in log space so that extreme
-    abilities never give ``log(0)``.
+    abilities never give ``log(0)``. ``items`` (integer positions) restricts the result to
+    those columns, in that order, without building a new :class:`ItemParameters`.
     """
     t = _theta_column(theta)
-    n, K = params.n_items, params.max_categories
+    sel = slice(None) if items is None else np.asarray(items, dtype=int).reshape(-1)
+    a, b, c = params.a[sel], params.b[sel], params.c[sel]
+    poly = params.is_polytomous[sel]
+    n, K = a.size, params.max_categories
     out = np.full((t.shape[0], n, K), -np.inf)
-    poly = params.is_polytomous
     dich = ~poly
     if dich.any():
-        a, b, c = params.a[dich], params.b[dich], params.c[dich]
-        z = a * (t - b)
+        if not poly.any():
+            dich = slice(None)
+        a_d, b_d, c_d = a[dich], b[dich], c[dich]
+        z = a_d * (t - b_d)
         with np.errstate(divide="ignore"):
-            log_c = np.log(c)
-            log_1mc = np.log1p(-c)
+            log_c = np.log(c_d)
+        log_1mc = np.log1p(-c_d)
         # log P = log(c + (1-c) s) = logaddexp(log c, log(1-c) + log s)
         out[:, dich, 1] = np.logaddexp(log_c, log_1mc + log_expit(z))
         out[:, dich, 0] = log_1mc + log_expit(-z)
-    if poly.any():
-        width = int(params.n_categories[poly].max())
-        out[:, poly, :width] = gpcm_log_probabilities(t[:, 0], params.a[poly],
-                                                      params.thresholds[poly, : width - 1])
+    if np.any(poly):
+        n_cat = params.n_categories[sel][poly]
+        width = int(n_cat.max())
+        out[:, poly, :width] = gpcm_log_probabilities(t[:, 0], a[poly],
+                                                      params.thresholds[sel][poly, : width - 1])
     return out
 
 

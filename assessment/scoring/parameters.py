@@ -77,9 +77,13 @@ class ItemParameters:
             seen: set[str] = set()
             dup = next(i for i in ids if i in seen or seen.add(i))
             raise ValueError(f"duplicate item id {dup!r}")
-        model = np.array([_normalize_model(m, f"item {ids[k]!r}")
-                          for k, m in enumerate(np.asarray(self.model, dtype=object).ravel())],
-                         dtype="<U4")
+        raw = np.char.lower(np.char.strip(np.asarray(self.model, dtype=str).ravel()))
+        raw = np.where(raw == "rasch", "1pl", raw)
+        unknown = ~np.isin(raw, MODELS)
+        if unknown.any():
+            k = int(np.argmax(unknown))
+            _normalize_model(raw[k], f"item {ids[k]!r}" if k < n else "model")
+        model = raw.astype("<U4")
         arrays = {}
         for name in ("a", "b", "c"):
             arr = np.array(getattr(self, name), dtype=float).reshape(-1)
@@ -101,21 +105,24 @@ class ItemParameters:
 
         a, b, c = arrays["a"], arrays["b"], arrays["c"]
         dich = model != "gpcm"
-        for k in range(n):
-            where = f"item {ids[k]!r}"
-            if not (np.isfinite(a[k]) and a[k] > 0):
-                raise ValueError(f"{where}: discrimination a must be finite and > 0, got {a[k]}")
-            if dich[k]:
-                if not np.isfinite(b[k]):
-                    raise ValueError(f"{where}: difficulty b must be finite, got {b[k]}")
-                if n_categories[k] != 2:
-                    raise ValueError(f"{where}: a dichotomous item has 2 categories")
-            else:
-                steps = thresholds[k, : n_categories[k] - 1]
-                if n_categories[k] < 2 or not np.all(np.isfinite(steps)):
-                    raise ValueError(f"{where}: a GPCM item needs n_categories-1 >= 1 finite thresholds")
-                if np.any(np.isfinite(thresholds[k, n_categories[k] - 1:])):
-                    raise ValueError(f"{where}: more thresholds than n_categories-1")
+        width = thresholds.shape[1]
+        step_no = np.arange(width)[None, :]
+        needed = step_no < (n_categories - 1)[:, None]
+        finite = np.isfinite(thresholds)
+        checks = (
+            (~(np.isfinite(a) & (a > 0)), "discrimination a must be finite and > 0, got {a}"),
+            (dich & ~np.isfinite(b), "difficulty b must be finite, got {b}"),
+            (dich & (n_categories != 2), "a dichotomous item has 2 categories"),
+            (~dich & ((n_categories < 2) | (n_categories - 1 > width)
+                      | ~np.where(needed, finite, True).all(axis=1)),
+             "a GPCM item needs n_categories-1 >= 1 finite thresholds"),
+            (~dich & np.where(needed, False, finite).any(axis=1),
+             "more thresholds than n_categories-1"),
+        )
+        for bad, message in checks:
+            if bad.any():
+                k = int(np.argmax(bad))
+                raise ValueError(f"item {ids[k]!r}: " + message.format(a=a[k], b=b[k]))
         c = np.where(model == "3pl", c, 0.0)
         c = np.where(np.isnan(c), 0.0, c)
         if np.any((c < 0) | (c >= 1)):

@@ -167,24 +167,37 @@ def simulate_cat(params: ItemParameters, theta, rng: np.random.Generator, *,
     return CatSimulation(responses=responses, theta=est, se=se, n_items=length, reason=reason)
 
 
-def targeted_design(params: ItemParameters, theta, n_per_person: int, rng: np.random.Generator,
-                    *, spread: float = 0.75) -> np.ndarray:
-    """A CAT-like sparse design: the boolean *missing* mask ``(n_persons, n_items)``.
+def simulate_multistage(params: ItemParameters, theta, rng: np.random.Generator, *,
+                        n_per_person: int, n_stages: int = 3, spread: float = 0.75) -> np.ndarray:
+    """Sparse, CAT-like responses ``(n_persons, n_items)`` from a multistage design.
 
-    Each person gets ``n_per_person`` distinct items drawn without replacement with weights
-    ``exp(-(b_j - theta_p)^2 / (2 spread^2))`` (Gumbel top-k), i.e. items near their ability,
-    as an adaptive test would give, while every item still reaches a range of abilities.
-    Pass it to :func:`simulate_responses` as ``missing``.
+    ``n_per_person`` items are given in ``n_stages`` stages: the first stage's items are drawn
+    uniformly, each later stage's without replacement with weights
+    ``exp(-(b_j - theta_hat_p)^2 / (2 spread^2))`` (Gumbel top-k) around the EAP estimate from
+    the responses so far. Because selection depends only on observed responses the missing
+    data are ignorable (missing at random), as in a real adaptive test, so marginal maximum
+    likelihood stays consistent; selecting on the *true* ability would bias it.
     """
+    from assessment.scoring.estimation import estimate_ability
+
     theta = np.asarray(theta, dtype=float).reshape(-1)
-    J = params.n_items
-    if not 1 <= n_per_person <= J or spread <= 0:
-        raise ValueError(f"need 1 <= n_per_person <= {J} and spread > 0")
-    missing = np.ones((theta.size, J), dtype=bool)
-    for start in range(0, theta.size, PERSON_CHUNK):
-        t = theta[start:start + PERSON_CHUNK]
-        keys = -((params.b[None, :] - t[:, None]) ** 2) / (2 * spread**2)
-        keys += rng.gumbel(size=keys.shape)
-        top = np.argpartition(-keys, n_per_person - 1, axis=1)[:, :n_per_person]
-        missing[start + np.arange(t.size)[:, None], top] = False
-    return missing
+    P, J = theta.size, params.n_items
+    if not 1 <= n_per_person <= J or spread <= 0 or not 1 <= n_stages <= n_per_person:
+        raise ValueError(f"need 1 <= n_stages <= n_per_person <= {J} and spread > 0")
+    sizes = np.diff(np.linspace(0, n_per_person, n_stages + 1).round().astype(int))
+    given = np.zeros((P, J), dtype=bool)
+    estimate = np.zeros(P)
+    responses = np.full((P, J), np.nan)
+    for stage, size in enumerate(sizes):
+        for start in range(0, P, PERSON_CHUNK):
+            rows = np.arange(start, min(start + PERSON_CHUNK, P))
+            keys = rng.gumbel(size=(rows.size, J))
+            if stage > 0:
+                keys -= (params.b[None, :] - estimate[rows, None]) ** 2 / (2 * spread**2)
+            keys[given[rows]] = -np.inf
+            top = np.argpartition(-keys, size - 1, axis=1)[:, :size]
+            given[rows[:, None], top] = True
+            r, c = np.repeat(rows, size), top.ravel()
+            responses[r, c] = _draw(pairwise_log_probabilities(params, theta[r], c), rng)
+        estimate = estimate_ability(params, responses).theta
+    return responses

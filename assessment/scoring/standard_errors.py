@@ -31,9 +31,13 @@ CHUNK = 50_000
 def item_standard_errors(params: ItemParameters, D: np.ndarray, table: np.ndarray,
                          derivs3: np.ndarray | None, p3: np.ndarray | None, rows: np.ndarray,
                          cols: np.ndarray, cat: np.ndarray, w: np.ndarray, nodes: np.ndarray, *,
-                         free_a: bool, shared_a: bool, prior_sd: np.ndarray,
+                         free_a: np.ndarray, shared_a: bool, prior_sd: np.ndarray,
                          c_prior: tuple[float, float], a_prior_3pl: float) -> pd.DataFrame:
-    """Standard errors as a DataFrame indexed by item (see the module docstring)."""
+    """Standard errors as a DataFrame indexed by item (see the module docstring).
+
+    ``free_a`` marks items with their own slope; ``shared_a`` that the 1PL items share one
+    estimated slope (its SE comes from the summed slope scores of all persons).
+    """
     J, K, Q = table.shape
     U = max(K, 3)
     a = params.a
@@ -55,7 +59,8 @@ def item_standard_errors(params: ItemParameters, D: np.ndarray, table: np.ndarra
         G[is3, 0, :, :3] = np.moveaxis(-derivs3 / (1 - p3)[:, None, :], 1, 2)
 
     active = np.zeros((J, U), dtype=bool)
-    active[dbt, 0] = free_a
+    free_a = np.asarray(free_a, dtype=bool)
+    active[dbt, 0] = free_a[dbt]
     active[dbt, 1:K] = np.isfinite(D[dbt, 1:K])
     active[is3, :3] = True
 
@@ -71,11 +76,13 @@ def item_standard_errors(params: ItemParameters, D: np.ndarray, table: np.ndarra
                 if v != u:
                     info[:, v, u] += acc
         if shared_a:
-            alpha_score += np.bincount(rows[sl], weights=s[:, 0], minlength=w.shape[0])
+            shared_cell = ~free_a[cols[sl]] & ~is3[cols[sl]]
+            alpha_score += np.bincount(rows[sl], weights=np.where(shared_cell, s[:, 0], 0.0),
+                                       minlength=w.shape[0])
 
     # prior information
     a_sd, d_sd = prior_sd
-    info[dbt, 0, 0] += 1 / a_sd**2 if np.isfinite(a_sd) else 0.0
+    info[dbt & free_a, 0, 0] += 1 / a_sd**2
     for l in range(1, K):
         info[dbt, l, l] += np.where(active[dbt, l], 1 / d_sd**2, 0.0)
     if is3.any():
@@ -112,11 +119,12 @@ def item_standard_errors(params: ItemParameters, D: np.ndarray, table: np.ndarra
     se = np.sqrt(np.maximum(var, 0.0))
 
     out = pd.DataFrame({"se_a": se[:, 0], "se_b": se[:, 1]}, index=pd.Index(params.ids, name="item"))
+    fixed = ~free_a & ~is3
+    out.loc[fixed, "se_a"] = 0.0
     if shared_a:
-        info_a = float(np.sum(alpha_score**2)) + (1 / a_sd**2 if np.isfinite(a_sd) else 0.0)
-        out["se_a"] = a * np.sqrt(1.0 / info_a)
-    elif not free_a:
-        out.loc[~is3, "se_a"] = 0.0
+        # slope scores of the shared-a items only
+        info_a = float(np.sum(alpha_score**2)) + 1 / a_sd**2
+        out.loc[fixed, "se_a"] = a[fixed] * np.sqrt(1.0 / info_a)
     if is3.any():
         out["se_c"] = np.where(is3, se[:, 2], np.nan)
     for k in range(1, K):

@@ -29,8 +29,6 @@ from assessment.services import scoring
 
 log = logging.getLogger(__name__)
 
-#: Item types the candidate pages can present and score.
-DELIVERABLE_TYPES = ("single_choice", "multiple_choice", "numeric")
 TOKEN_BYTES = 32  # 256 bits: unguessable, and only its hash is stored
 
 
@@ -212,8 +210,7 @@ def present_next_item(*, session: Session, attempt: Attempt, section_attempt: Se
     part = section_attempt
     done = _responses(session, part)
     assessment = session.get(Assessment, session.get(Invitation, attempt.invitation_id).assessment_id)
-    bank = list(session.exec(select(Item).where(Item.section_id == part.section_id, Item.is_current,
-                                                Item.type.in_(DELIVERABLE_TYPES))
+    bank = list(session.exec(select(Item).where(Item.section_id == part.section_id, Item.is_current)
                              .order_by(Item.item_key)).all())
     choice = scoring.choose_next(bank=bank, answered=done, part=part, mode=assessment.mode,
                                  rng=np.random.default_rng([attempt.seed, part.position, len(done)]))
@@ -233,26 +230,37 @@ def present_next_item(*, session: Session, attempt: Attempt, section_attempt: Se
 
 
 def close_section(*, session: Session, section_attempt: SectionAttempt, reason: str, now: dt.datetime) -> None:
-    """Close a section and score it. A saved (acknowledged) answer to the item on screen counts;
-    an item never answered counts as not administered: it carries no evidence either way."""
+    """Close a section and score it. A saved (acknowledged) answer to the item on screen counts,
+    saved code is graded like a submission; an item never answered counts as not administered:
+    it carries no evidence either way."""
     part = section_attempt
     if part.status == "closed":
         return
     for response, item in _responses(session, part):
-        if response.status == "presented":
-            if item.type != "code" and not is_blank(response.answer):
-                response.score = score_answer(item.type, item.body, response.answer).score
-                response.status, response.answered_at = "answered", response.saved_at
-            else:
-                response.status = "unanswered"
-    session.flush()
-    result = scoring.score_section(_responses(session, part))
+        if response.status != "presented":
+            continue
+        if is_blank(response.answer):
+            response.status = "unanswered"
+        elif item.type == "code":
+            response.status, response.answered_at = "submitted", response.saved_at
+        else:
+            response.score = score_answer(item.type, item.body, response.answer).score
+            response.status, response.answered_at = "answered", response.saved_at
     part.status, part.closed_at, part.close_reason = "closed", now, reason
+    session.flush()
+    apply_section_score(session=session, section_attempt=part)
+    log_event(session, part.attempt_id, "section.closed", section=part.section_id, reason=reason,
+              score=part.score, n_answered=part.n_answered)
+
+
+def apply_section_score(*, session: Session, section_attempt: SectionAttempt) -> None:
+    """(Re)compute a section's IRT score from its graded responses; code still being graded
+    joins when its grade is recorded."""
+    part = section_attempt
+    result = scoring.score_section(_responses(session, part))
     part.theta, part.se = result.theta, result.se
     part.score, part.score_low, part.score_high, part.band = result.score, result.low, result.high, result.band
     part.diagnosis, part.n_answered = result.diagnosis, result.n_answered
-    log_event(session, part.attempt_id, "section.closed", section=part.section_id, reason=reason,
-              score=result.score, n_answered=result.n_answered)
 
 
 # --- answers ----------------------------------------------------------------------------------
@@ -265,36 +273,50 @@ class SaveResult:
     next_url_hint: str = "item"
 
 
-def save_answer(*, session: Session, attempt: Attempt, response_id: int, payload: dict, seq: int, final: bool,
-                grace_seconds: float, now: dt.datetime | None = None) -> SaveResult:
-    """Save (and, when `final`, submit) an answer. Idempotent: a retried request with the same
-    seq returns the same acknowledgement; an older seq never overwrites a newer save."""
-    now = now or utcnow()
+def find_response(*, session: Session, attempt: Attempt, response_id) -> tuple[Response, SectionAttempt, Item]:
+    """The attempt's own presented item, its section (row-locked) and item; 404 for anything else."""
     response = session.get(Response, response_id) if isinstance(response_id, int) else None
     # Row lock (PostgreSQL): two tabs submitting at once must not both present a next item.
     part = session.get(SectionAttempt, response.section_attempt_id, with_for_update=True) if response else None
     if response is None or part is None or part.attempt_id != attempt.id:
         raise DeliveryError("response_id: no such item in this attempt", status=404)
-    item = session.get(Item, response.item_id)
-    if response.status != "presented":
-        if final and response.status == "answered" and response.save_seq == seq:
-            return SaveResult(response, response.save_seq, True)  # a retry of the submit we already took
-        raise DeliveryError("This item is already closed; its answer can no longer change.", status=409)
+    return response, part, session.get(Item, response.item_id)
+
+
+def enforce_deadline(*, session: Session, section_attempt: SectionAttempt, response: Response,
+                     grace_seconds: float, now: dt.datetime, final: bool) -> None:
+    """Refuse anything for a closed section; past the deadline plus grace, record the late
+    answer, close the section (committed) and raise LateAnswer."""
+    part = section_attempt
     if part.status != "active":
         raise DeliveryError("This section is closed.", status=409)
     if now > part.deadline_at + dt.timedelta(seconds=grace_seconds):
-        log_event(session, attempt.id, "answer.late", response_id=response.id, section=part.section_id,
+        log_event(session, part.attempt_id, "answer.late", response_id=response.id, section=part.section_id,
                   seconds_late=round((now - part.deadline_at).total_seconds(), 3), final=final)
         close_section(session=session, section_attempt=part, reason="time", now=now)
         session.commit()
         raise LateAnswer("Time is up for this section: the answer arrived after the deadline and was not counted.")
+
+
+def save_answer(*, session: Session, attempt: Attempt, response_id: int, payload: dict, seq: int, final: bool,
+                grace_seconds: float, now: dt.datetime | None = None) -> SaveResult:
+    """Save (and, when `final`, submit) an answer. Idempotent: a retried request with the same
+    seq returns the same acknowledgement; an older seq never overwrites a newer save."""
+    now = now or utcnow()
+    response, part, item = find_response(session=session, attempt=attempt, response_id=response_id)
+    if response.status != "presented":
+        if final and response.status == "answered" and response.save_seq == seq:
+            return SaveResult(response, response.save_seq, True)  # a retry of the submit we already took
+        raise DeliveryError("This item is already closed; its answer can no longer change.", status=409)
+    enforce_deadline(session=session, section_attempt=part, response=response, grace_seconds=grace_seconds,
+                     now=now, final=final)
+    if final and item.type == "code":
+        raise DeliveryError("Code is submitted with the Submit button, which grades it.", status=400)
     answer = parse_answer(item.type, item.body, payload) if item.type != "code" else _code_answer(payload)
     if seq < response.save_seq:
         return SaveResult(response, response.save_seq, False)  # stale retry: the newer save stands
     response.answer, response.save_seq, response.saved_at = answer, seq, now
     if final:
-        if item.type == "code":
-            raise DeliveryError("Code is submitted with the Submit button, which grades it.", status=400)
         response.score = score_answer(item.type, item.body, answer).score
         response.status, response.answered_at = "answered", now
         session.flush()
@@ -303,10 +325,16 @@ def save_answer(*, session: Session, attempt: Attempt, response_id: int, payload
     return SaveResult(response, seq, final)
 
 
+#: Longest code accepted (characters); a real answer to a coding item is a few hundred lines.
+MAX_CODE_CHARS = 64 * 1024
+
+
 def _code_answer(payload: dict) -> dict:
     code = payload.get("code") if isinstance(payload, dict) else None
     if not isinstance(code, str):
         raise AnswerError("answer.code: must be text")
+    if len(code) > MAX_CODE_CHARS:
+        raise AnswerError(f"answer.code: longer than {MAX_CODE_CHARS} characters")
     return {"code": code}
 
 

@@ -25,8 +25,11 @@ def _edit(path: Path, old: str, new: str) -> None:
 def test_fixture_bank_is_valid():
     assert validate_bank(FIXTURE_BANK) == []
     bank = load_bank(FIXTURE_BANK)
-    assert set(bank.sections) == {"alpha", "beta"}
-    assert len(bank.items) == 16
+    assert set(bank.sections) == {"alpha", "beta", "gamma"}
+    assert len(bank.items) == 20
+    code = bank.items["gamma-double"].code
+    assert code["function"] == "double" and code["partial_credit"] == [0.5, 1.0]
+    assert "def double" in code["starter"] and "CASES" in code["sample_tests"]
 
 
 def test_every_problem_is_reported_with_file_line_and_field(bank_copy):

@@ -5,8 +5,8 @@ import pytest
 from assessment.scoring import ItemParameters
 from assessment.scoring.calibration import calibrate, marginal_log_likelihood
 from assessment.scoring.fit import item_fit
-from assessment.scoring.simulation import (simulate_bank, simulate_responses,
-                                           targeted_design)
+from assessment.scoring.simulation import (simulate_bank, simulate_multistage,
+                                           simulate_responses)
 
 
 def rmse(x, y):
@@ -89,14 +89,16 @@ def test_mixed_models_per_item(rng):
 def test_sparse_cat_like_data(rng):
     bank = simulate_bank(200, "2pl", rng)
     theta = rng.normal(size=4000)
-    missing = targeted_design(bank, theta, 25, rng, spread=1.0)
-    x = simulate_responses(bank, theta, rng, missing)
+    x = simulate_multistage(bank, theta, rng, n_per_person=25)
     assert np.isnan(x).mean() > 0.85
     res = calibrate(x, "2pl")
     assert res.converged
-    assert np.corrcoef(res.params.b, bank.b)[0, 1] > 0.97
-    assert rmse(res.params.b, bank.b) < 0.25
-    assert np.corrcoef(res.params.a, bank.a)[0, 1] > 0.5
+    assert rmse(res.params.b, bank.b) < 0.2
+    assert rmse(res.params.a, bank.a) < 0.22
+    # no systematic shrinkage of discrimination on adaptive (MAR) data, and honest SEs
+    assert abs(np.mean(res.params.a - bank.a)) < 0.05
+    z = (res.params.a - bank.a) / res.se["se_a"].to_numpy()
+    assert 0.5 < np.mean(z**2) < 1.8
 
 
 def test_item_fit_flags_a_reverse_keyed_item(rng):

@@ -3,8 +3,8 @@ import numpy as np
 import pytest
 
 from assessment.scoring import expected_score
-from assessment.scoring.simulation import (simulate_bank, simulate_cat, simulate_responses,
-                                           targeted_design)
+from assessment.scoring.simulation import (simulate_bank, simulate_cat, simulate_multistage,
+                                           simulate_responses)
 
 
 def test_responses_follow_the_model(rng):
@@ -26,10 +26,9 @@ def test_missing_rate_and_mask(rng):
     x = simulate_responses(bank, rng.normal(size=5000), rng, missing=0.3)
     assert np.isnan(x).mean() == pytest.approx(0.3, abs=0.01)
     theta = rng.normal(size=300)
-    mask = targeted_design(bank, theta, 4, rng)
+    mask = rng.random((300, 10)) < 0.5
     x = simulate_responses(bank, theta, rng, mask)
     np.testing.assert_array_equal(np.isnan(x), mask)
-    assert np.all((~mask).sum(axis=1) == 4)
     with pytest.raises(ValueError):
         simulate_responses(bank, theta, rng, missing=1.5)
 
@@ -53,3 +52,14 @@ def test_simulated_cat_is_reproducible_with_seed():
     a = simulate_cat(bank, theta, np.random.default_rng(3), randomesque=3)
     b = simulate_cat(bank, theta, np.random.default_rng(3), randomesque=3)
     np.testing.assert_array_equal(a.responses, b.responses)
+
+
+def test_multistage_design_targets_items_near_the_ability(rng):
+    bank = simulate_bank(200, "2pl", rng)
+    theta = rng.normal(size=500)
+    x = simulate_multistage(bank, theta, rng, n_per_person=12, n_stages=3)
+    given = ~np.isnan(x)
+    np.testing.assert_array_equal(given.sum(axis=1), 12)
+    gap = np.abs(np.where(given, bank.b[None, :] - theta[:, None], np.nan))
+    random_gap = np.abs(bank.b[None, :] - theta[:, None]).mean()
+    assert np.nanmean(gap) < 0.8 * random_gap

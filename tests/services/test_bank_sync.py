@@ -17,8 +17,8 @@ from assessment.services import delivery
 
 def test_loading_twice_changes_nothing(db_session, bank):
     report = sync_bank(bank, session=db_session)
-    assert report.unchanged == 16 and not report.created and not report.new_versions
-    assert len(db_session.exec(select(Item)).all()) == 16
+    assert report.unchanged == 20 and not report.created and not report.new_versions
+    assert len(db_session.exec(select(Item)).all()) == 20
 
 
 def test_changed_item_without_version_bump_is_refused_and_nothing_saved(db_session, tmp_path):

@@ -37,8 +37,8 @@
     return {};
   }
 
-  function post(body) {
-    return fetch(form.action, {
+  function post(body, url) {
+    return fetch(url || form.dataset.autosaveUrl, {
       method: "POST",
       credentials: "same-origin",
       headers: { "Content-Type": "application/json", "Accept": "application/json", "X-CSRFToken": csrf },
@@ -56,11 +56,16 @@
     if (closed) return Promise.resolve(false);
     var mySeq = ++seq;
     var body = { response_id: responseId, seq: mySeq, final: !!final, answer: currentAnswer() };
+    var url = form.dataset.autosaveUrl;
+    if (final && type === "code") {  // code is final through its own endpoint, which grades it
+      body = { response_id: responseId, code: currentAnswer().code };
+      url = form.action;
+    }
     setStatus(final ? "Submitting…" : "Saving…", "pending");
     var attempt = function () {
-      return post(body).then(function (r) {
+      return post(body, url).then(function (r) {
         if (r.status === 200) {
-          ackedSeq = Math.max(ackedSeq, r.data.seq);
+          ackedSeq = Math.max(ackedSeq, r.data.seq || mySeq);
           retryDelay = 500;
           if (final) { window.location.assign(r.data.next); return true; }
           if (ackedSeq === seq) setStatus("Saved", "ok");
@@ -96,6 +101,58 @@
   window.addEventListener("beforeunload", function (event) {
     if (ackedSeq < seq && !closed) { event.preventDefault(); event.returnValue = ""; }
   });
+
+  // "Run sample tests": the server runs them in the sandbox and answers with per-test results.
+  var runButton = document.getElementById("run-samples");
+  if (runButton) {
+    var runStatus = document.getElementById("run-status");
+    var runResults = document.getElementById("run-results");
+    var cell = function (tag, text, cls) {
+      var el = document.createElement(tag);
+      el.textContent = text;
+      if (cls) el.className = cls;
+      return el;
+    };
+    runButton.addEventListener("click", function () {
+      runButton.disabled = true;
+      runStatus.textContent = "Running…";
+      var runSeq = ++seq;  // the run saves the code too, ordered like any autosave
+      post({ response_id: responseId, code: currentAnswer().code, seq: runSeq }, form.dataset.runUrl).then(function (r) {
+        runResults.textContent = "";
+        if (r.status !== 200) {
+          runStatus.textContent = r.data.error || r.data.message || "The run failed.";
+          if (r.status === 409) { closed = true; setTimeout(function () { window.location.reload(); }, 2500); }
+          return;
+        }
+        var d = r.data;
+        runStatus.textContent = d.passed + " of " + d.total + " sample tests passed (" + d.status + ", " + d.time_ms + " ms)";
+        var table = document.createElement("table");
+        table.className = "run-table";
+        d.tests.forEach(function (t) {
+          var row = document.createElement("tr");
+          row.className = "test-" + t.status.replace(/ /g, "-");
+          row.appendChild(cell("td", t.name));
+          row.appendChild(cell("td", t.status, "status"));
+          row.appendChild(cell("td", t.message || ""));
+          table.appendChild(row);
+          if (t.stdout || t.stderr) {
+            var out = document.createElement("tr");
+            var td = document.createElement("td");
+            td.colSpan = 3;
+            td.appendChild(cell("pre", (t.stdout || "") + (t.stderr || "")));
+            out.appendChild(td);
+            table.appendChild(out);
+          }
+        });
+        runResults.appendChild(table);
+        (d.stopped || []).forEach(function (s) { runResults.appendChild(cell("p", "Stopped: " + s.what + " — " + s.why, "notice")); });
+        ackedSeq = Math.max(ackedSeq, runSeq);
+        if (ackedSeq === seq) setStatus("Saved", "ok");
+      }).catch(function () {
+        runStatus.textContent = "Could not reach the server; try again.";
+      }).then(function () { runButton.disabled = false; });
+    });
+  }
 
   // The countdown: the server's remaining time, re-read every 15 s; the browser clock only ticks.
   var endsAt = performance.now() + parseFloat(clock.dataset.remaining) * 1000;

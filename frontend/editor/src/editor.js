@@ -1,0 +1,41 @@
+// Turns every <textarea data-editor="python"> into a CodeMirror 6 editor. The textarea stays
+// in the form and is kept in sync, so a plain form post still works without JavaScript.
+import { EditorView, basicSetup } from "codemirror";
+import { indentUnit } from "@codemirror/language";
+import { keymap } from "@codemirror/view";
+import { indentWithTab } from "@codemirror/commands";
+import { python } from "@codemirror/lang-python";
+
+function enhance(textarea) {
+  const view = new EditorView({
+    doc: textarea.value,
+    extensions: [
+      // The page's Content-Security-Policy allows styles only with this request's nonce.
+      EditorView.cspNonce.of(textarea.dataset.cspNonce || ""),
+      basicSetup,
+      python(),
+      indentUnit.of("    "),
+      keymap.of([indentWithTab]),
+      EditorView.lineWrapping,
+      EditorView.updateListener.of((update) => {
+        if (!update.docChanged) return;
+        // Chrome's contenteditable can hand over non-breaking spaces for typed spaces;
+        // Python rejects them in code, so the form always carries plain spaces.
+        textarea.value = update.state.doc.toString().replace(/\u00a0/g, " ");
+        textarea.dispatchEvent(new Event("input", { bubbles: true }));
+      }),
+      EditorView.domEventHandlers({
+        paste: () => { textarea.dispatchEvent(new CustomEvent("editor-paste", { bubbles: true })); },
+      }),
+    ],
+  });
+  textarea.style.display = "none";
+  textarea.parentNode.insertBefore(view.dom, textarea.nextSibling);
+  view.dom.classList.add("code-editor");
+  view.dom.setAttribute("data-testid", "code-editor");
+  textarea.editorView = view;
+  return view;
+}
+
+document.querySelectorAll('textarea[data-editor="python"]').forEach(enhance);
+window.AssessmentEditor = { enhance };
