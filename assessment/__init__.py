@@ -1,4 +1,5 @@
 """Skills-assessment engine."""
+import os
 from pathlib import Path
 
 from flask import Flask
@@ -6,7 +7,9 @@ from flask import Flask
 
 def create_app(test_config=None) -> Flask:
     """Build the web app; every subsystem wires itself with init_app."""
-    app = Flask(__name__, instance_relative_config=True)
+    # ASSESSMENT_INSTANCE_PATH moves the instance folder (config.py, the SQLite file, secrets).
+    app = Flask(__name__, instance_relative_config=True,
+                instance_path=os.environ.get("ASSESSMENT_INSTANCE_PATH") or None)
     from assessment import config, db, errors, security, workers
     from assessment.candidate import bp as candidate_bp
     from assessment.content import markdown as content_markdown

@@ -36,8 +36,16 @@ def _coerce(value: str):
         return value
 
 
+SECRET_KEY_FILE = "secret_key"
+
+
 def load_config(app, test_config=None) -> None:
     app.config.from_object(Defaults)
+    # A key generated once into the instance folder (by `assessment demo`, or by hand), so
+    # every command and server process of this installation signs with the same key.
+    secret_file = Path(app.instance_path) / SECRET_KEY_FILE
+    if secret_file.is_file():
+        app.config["SECRET_KEY"] = secret_file.read_text().strip()
     app.config.from_pyfile("config.py", silent=True)
     for key, value in os.environ.items():
         if key.startswith("ASSESSMENT_"):

@@ -1,5 +1,6 @@
 """Commands that work on the application and its database: db, sections, demo, serve, sweep."""
 import logging
+import os
 import secrets
 import socket
 import sys
@@ -13,7 +14,10 @@ log = logging.getLogger(__name__)
 def _app(**overrides):
     from assessment import create_app
 
-    return create_app(overrides or None)
+    try:
+        return create_app(overrides or None)
+    except RuntimeError as exc:  # configuration refused (e.g. no SECRET_KEY): say why, no traceback
+        _fail(str(exc))
 
 
 def _fail(message: str) -> None:
@@ -188,18 +192,23 @@ def _serve(app, host: str, port: int) -> None:
 def demo(host: str, port: int, no_serve: bool) -> None:
     """Everything for a first look: database, bank, a demo assessment with links, the server."""
     from assessment import migrate
+    from assessment.config import SECRET_KEY_FILE
     from assessment.content import BankError, load_bank
     from assessment.services import demo as demo_service
     from assessment.services.bank import sync_bank
 
-    instance = Path(__file__).resolve().parents[2] / "instance"
-    instance.mkdir(exist_ok=True)
-    secret_file = instance / "secret_key"
+    from flask import Flask
+
+    instance = Path(os.environ.get("ASSESSMENT_INSTANCE_PATH")
+                    or Flask("assessment", instance_relative_config=True).instance_path)
+    instance.mkdir(parents=True, exist_ok=True)
+    secret_file = instance / SECRET_KEY_FILE
     if not secret_file.exists():
         secret_file.write_text(secrets.token_hex(32))
         secret_file.chmod(0o600)
     # Plain http on the loopback: a Secure cookie would never come back from the browser.
-    app = _app(SECRET_KEY=secret_file.read_text().strip(), SESSION_COOKIE_SECURE=False)
+    # The demo has every sandbox layer it can get but does not refuse to grade without them.
+    app = _app(SESSION_COOKIE_SECURE=False, SANDBOX_PRODUCTION=False)
     migrate.upgrade(app.config["DATABASE_URL"])
     try:
         bank = load_bank(Path(app.config["SECTIONS_DIR"]))
@@ -243,4 +252,74 @@ def sweep() -> None:
     click.echo(f"closed {closed} section(s)")
 
 
-COMMANDS = [db, sections, demo, serve, sweep]
+@click.command()
+@click.option("--candidates", "n", default=100, show_default=True, type=click.IntRange(1, 100_000))
+@click.option("--assessment", "slug", default="ai-skills", show_default=True,
+              help="Public slug of the assessment to take (the demo creates 'ai-skills').")
+@click.option("--seed", default=None, type=int, help="Seed for reproducible candidates.")
+def simulate(n: int, slug: str, seed: int | None) -> None:
+    """Synthetic candidates through the real engine; prints the attempt ids."""
+    import numpy as np
+    from sqlmodel import select
+
+    from assessment.models import Assessment
+    from assessment.services.simulation import simulate_candidate
+
+    app = _app()
+    rng = np.random.default_rng(seed)
+    with app.app_context():
+        from assessment.db import get_session
+
+        session = get_session()
+        assessment = session.exec(select(Assessment).where(Assessment.public_slug == slug)).first()
+        if assessment is None:
+            _fail(f"no assessment with slug {slug!r}: run `assessment demo --no-serve` first, or pass --assessment")
+        with click.progressbar(range(n), label="simulating", file=sys.stderr) as bar:
+            ids = [simulate_candidate(session=session, assessment=assessment, rng=rng)[0].id for _ in bar]
+    click.echo("\n".join(str(i) for i in ids))
+
+
+@click.command()
+@click.option("--section", "section_ids", multiple=True, help="Section id (repeatable; default: every section).")
+@click.option("--min-responses", default=None, type=click.IntRange(10), help="Responses an item needs to be re-estimated.")
+@click.option("--write", is_flag=True, help="Write the new parameters into the bank files (new versions). Default: dry run.")
+def calibrate(section_ids: tuple, min_responses: int | None, write: bool) -> None:
+    """Re-estimate item parameters from the responses in the database (MML, EM).
+
+    Without --write this is a dry run: it prints old and new parameters, standard errors and
+    fit. With --write, review the diff, then `assessment sections load`.
+    """
+    from assessment.content import load_bank
+    from assessment.services import calibration
+
+    app = _app()
+    bank = load_bank(Path(app.config["SECTIONS_DIR"]))
+    minimum = min_responses or calibration.DEFAULT_MIN_RESPONSES
+    import pandas as pd
+
+    with app.app_context(), pd.option_context("display.width", 160, "display.max_columns", 20):
+        from assessment.db import get_session
+
+        for section_id in section_ids or bank.sections:
+            if section_id not in bank.sections:
+                _fail(f"unknown section {section_id!r}")
+            try:
+                report = calibration.calibrate_section(session=get_session(), section_id=section_id,
+                                                       min_responses=minimum)
+            except ValueError as exc:
+                _fail(f"{section_id}: {exc}")
+            click.echo(f"\n== {section_id}: {report.n_persons} candidates, {len(report.changes)} items re-estimated, "
+                       f"{len(report.skipped)} kept as they are")
+            if report.loglik is not None:
+                click.echo(f"loglik: {report.loglik:.3f}  reliability: {report.reliability:.3f}")
+                shown = [c for c in ("model", "n", "a_old", "a_new", "se_a", "b_old", "b_new", "se_b", "c_old",
+                                     "c_new", "infit", "outfit", "misfit") if c in report.changes]
+                click.echo(report.changes[shown].round(3).to_string())
+            if write and not report.changes.empty:
+                for path in calibration.write_parameters(bank=bank, report=report):
+                    click.echo(f"wrote {path}")
+    if write:
+        click.echo("\nReview the changes (git diff sections/), then: assessment sections validate && assessment sections load")
+
+
+COMMANDS = [db, sections, demo, serve, sweep, simulate, calibrate]

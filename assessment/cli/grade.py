@@ -79,8 +79,8 @@ def setup(runtime_dir: Path | None, python: str) -> None:
     path = runtime_dir or SandboxConfig.from_env().runtime_dir
     try:
         info = setup_runtime(path, python=python)
-    except RuntimeSetupError as exc:
-        raise click.ClickException(str(exc)) from None
+    except (RuntimeSetupError, OSError) as exc:
+        raise click.ClickException(f"cannot set up the sandbox runtime at {path}: {exc}") from None
     _print_json({"runtime": str(path), **info})
 
 

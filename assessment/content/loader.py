@@ -310,9 +310,9 @@ def _choice_fields(data: dict, col: _Collector, item_type: str) -> dict:
     return {"options": tuple(options), "key": tuple(keys)}
 
 
-CHECK_NAMESPACE = {"__builtins__": {"abs": abs, "min": min, "max": max, "sum": sum, "round": round,
-                                    "len": len, "range": range, "pow": pow, "float": float, "int": int},
-                   "math": math, "np": np}
+CHECK_NAMESPACE = {"__builtins__": {f.__name__: f for f in (
+    abs, min, max, sum, round, len, range, pow, float, int, sorted, enumerate, zip, map, filter, all, any,
+    reversed, set, list, tuple, dict, str)}, "math": math, "np": np}
 
 
 def evaluate_check(expression: str) -> float:

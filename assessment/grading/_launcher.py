@@ -12,6 +12,7 @@ root-side processes, the config sits in a root-only dir): importing json here wo
 to every run, about a sixth of the per-run overhead budget.
 """
 import ctypes
+import fcntl
 import marshal
 import os
 import resource
@@ -273,7 +274,6 @@ def run(cfg: dict) -> dict:
     start = time.monotonic()
     pid = os.fork()
     if pid == 0:
-        import fcntl
         fds = {0: null, 1: pipes["stdout"][1], 2: pipes["stderr"][1], 3: pipes["results"][1]}
         high = {t: fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 100) for t, fd in fds.items()}
         status_w = fcntl.fcntl(status_w, fcntl.F_DUPFD_CLOEXEC, 200)

@@ -11,6 +11,7 @@ import math
 
 TAG = "$t"
 MAX_DEPTH = 64
+MAX_ITEM_BYTES = 1 << 16
 _ARRAY_KINDS = set("biufcUOmM")
 
 
@@ -153,6 +154,8 @@ def _decode_array(data: dict, depth: int):
     dtype = np.dtype(data["dtype"]) if data["dtype"] != "object" else np.dtype(object)
     if dtype.kind not in _ARRAY_KINDS or dtype.fields is not None or dtype.subdtype:
         raise CodecError(f"unsupported dtype {data['dtype']!r}")
+    if dtype.itemsize > MAX_ITEM_BYTES:  # "<U1000000000" would allocate 4 GB per element
+        raise CodecError(f"dtype {data['dtype']!r} is too wide")
     shape = tuple(_list(data["shape"]))
     if not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in shape):
         raise CodecError("bad shape")

@@ -18,8 +18,8 @@ def compare(got, expected, tol: float = 1e-6, unordered: bool = False) -> str | 
     """None when ``got`` matches ``expected``, else a short reason."""
     try:
         return _compare(got, expected, tol, unordered, depth=0)
-    except (TypeError, ValueError, OverflowError) as exc:
-        return f"cannot compare: {exc}"
+    except Exception as exc:  # noqa: BLE001 - untrusted values: any failure is a mismatch
+        return f"cannot compare: {type(exc).__name__}: {exc}"[:300]
 
 
 def _close(a: float, b: float, tol: float) -> bool:

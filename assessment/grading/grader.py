@@ -33,7 +33,7 @@ STATUSES = ("passed", "failed", "error", "time limit", "memory limit", "output l
 @dataclass
 class TestResult:
     name: str
-    status: str                  # one of STATUSES except "sandbox error"
+    status: str                  # one of STATUSES
     message: str = ""
     time_ms: float | None = None
     stdout: str = ""

@@ -211,16 +211,21 @@ class SlotLock:
 
 
 def _rmtree(path: Path) -> None:
-    """Remove a run dir even if the submission chmod-ed parts of it away."""
-    def fix(func, p, _exc):
-        try:
-            os.chmod(os.path.dirname(p), 0o700)
-            os.chmod(p, 0o700)
-        except OSError:
-            pass
-        func(p)
-    shutil.rmtree(path, onerror=fix) if sys.version_info < (3, 12) else \
-        shutil.rmtree(path, onexc=fix)
+    """Remove a run dir even if the submission chmod-ed parts of it away (matters without
+    root).  Never chmod through a symlink: the submission may have planted one.  All of its
+    processes are dead by now, so nothing changes under our feet."""
+    if os.geteuid() != 0:
+        for dirpath, dirnames, _ in os.walk(path):
+            for name in dirnames:  # top-down: fix a child before os.walk descends into it
+                child = os.path.join(dirpath, name)
+                if not os.path.islink(child):
+                    try:
+                        os.chmod(child, 0o700)
+                    except OSError:
+                        pass
+    shutil.rmtree(path, ignore_errors=True)
+    if os.path.lexists(path):
+        log.error("could not remove the run dir %s", path)
 
 
 class Sandbox:

@@ -2,7 +2,14 @@
 
 Orientation everywhere: responses are ``(n_persons, n_items)`` with NaN for a not-administered
 item; item parameters are an :class:`ItemParameters` aligned with the columns.
+
+Modules: ``parameters`` (the item bank record), ``models`` (probabilities, information),
+``estimation`` (EAP/MAP/MLE), ``scale`` (1-300 scores and bands), ``diagnosis`` (skill
+strengths and weaknesses), ``selection`` (adaptive delivery and stopping), ``calibration``
+(MML-EM) with ``standard_errors`` and ``fit``, and ``simulation`` (synthetic data, CAT).
 """
+from assessment.scoring.calibration import (CalibrationResult, calibrate,
+                                            marginal_log_likelihood)
 from assessment.scoring.diagnosis import SkillDiagnosis, diagnose_skills
 from assessment.scoring.estimation import AbilityEstimate, estimate_ability
 from assessment.scoring.models import (category_probabilities, check_responses, expected_score,
@@ -11,7 +18,10 @@ from assessment.scoring.models import (category_probabilities, check_responses, 
                                        log_likelihood, prob_3pl, test_information)
 from assessment.scoring.parameters import MODELS, ItemParameters
 from assessment.scoring.scale import BANDS, ScaledScore, band_of, scale_score, to_scale
+from assessment.scoring.fit import item_fit, reliability
 from assessment.scoring.selection import SkillMap, next_fixed_item, select_next_item, should_stop
+from assessment.scoring.simulation import (CatSimulation, simulate_bank, simulate_cat,
+                                           simulate_multistage, simulate_responses)
 
 __all__ = [
     "MODELS", "BANDS",
@@ -21,4 +31,6 @@ __all__ = [
     "item_information", "test_information", "log_likelihood", "check_responses",
     "estimate_ability", "scale_score", "to_scale", "band_of", "diagnose_skills",
     "select_next_item", "next_fixed_item", "should_stop",
+    "calibrate", "CalibrationResult", "marginal_log_likelihood", "item_fit", "reliability",
+    "simulate_bank", "simulate_responses", "simulate_multistage", "simulate_cat", "CatSimulation",
 ]

@@ -167,33 +167,59 @@ def _log_table(state: _State, nodes: np.ndarray) -> np.ndarray:
 
 
 class _Data:
-    """Validated responses and the one-hot design for the E-step."""
+    """Validated responses and their design for the E-step.
+
+    ``mode`` is ``'binary'`` (dichotomous, dense: ``X`` the 0/1 matrix with 0 where missing,
+    ``M`` the administered mask), ``'dense'`` (one-hot ``Y``, dense) or ``'sparse'`` (one-hot
+    ``Y``, CSR): whichever makes the E-step's products cheapest.
+    """
 
     def __init__(self, x: np.ndarray, K: int):
         self.x = x
         self.K = K
-        rows, cols = np.nonzero(~np.isnan(x))
+        answered = ~np.isnan(x)
+        rows, cols = np.nonzero(answered)
         self.rows, self.cols = rows, cols
         self.cat = x[rows, cols].astype(np.int64)
         P, J = x.shape
+        dense = P * J * K <= DENSE_LIMIT and rows.size >= 0.2 * P * J
+        if dense and K == 2:
+            self.mode = "binary"
+            self.X = np.where(answered, x, 0.0)
+            self.complete = bool(answered.all())
+            self.M = None if self.complete else answered.astype(float)
+            return
         y = sparse.csr_matrix((np.ones(rows.size), (rows, cols * K + self.cat)), shape=(P, J * K))
-        if P * J * K <= DENSE_LIMIT and rows.size >= 0.2 * P * J:
-            self.Y = y.toarray()
+        if dense:
+            self.mode, self.Y = "dense", y.toarray()
             self.Yt = np.ascontiguousarray(self.Y.T)
         else:
-            self.Y, self.Yt = y, y.T.tocsr()
+            self.mode, self.Y, self.Yt = "sparse", y, y.T.tocsr()
 
 
 def _e_step(data: _Data, table: np.ndarray, log_w: np.ndarray):
+    """Posterior weights ``W`` (persons x nodes), expected counts ``r`` (items x categories x
+    nodes) and the marginal log-likelihood, all in log space until the last exponentiation."""
     J, K, Q = table.shape
-    L = np.where(np.isfinite(table), table, 0.0).reshape(J * K, Q)
-    lp = np.asarray(data.Y @ L) + log_w
+    L = np.where(np.isfinite(table), table, 0.0)
+    if data.mode == "binary":
+        lp = data.X @ (L[:, 1, :] - L[:, 0, :])
+        lp += L[:, 0, :].sum(axis=0) if data.complete else data.M @ L[:, 0, :]
+    else:
+        lp = np.asarray(data.Y @ L.reshape(J * K, Q))
+    lp += log_w
     m = lp.max(axis=1, keepdims=True)
-    w = np.exp(lp - m)
+    lp -= m
+    w = np.exp(lp, out=lp)
     s = w.sum(axis=1, keepdims=True)
     w /= s
-    loglik = float(np.sum(np.log(s) + m))
-    r = np.asarray(data.Yt @ w).reshape(J, K, Q)
+    loglik = float(np.sum(np.log(s)) + np.sum(m))
+    if data.mode == "binary":
+        r1 = data.X.T @ w
+        n = np.broadcast_to(w.sum(axis=0), r1.shape) if data.complete else data.M.T @ w
+        r = np.stack([n - r1, r1], axis=1)
+    else:
+        r = np.asarray(data.Yt @ w).reshape(J, K, Q)
     return w, r, loglik
 
 
@@ -323,8 +349,8 @@ def _validate(responses, model, item_ids) -> tuple[np.ndarray, tuple[str, ...], 
 
 
 def calibrate(responses, model: str | Sequence[str] = "2pl", *, item_ids=None,
-              common_a: bool = False, n_quadrature: int = 41, max_iter: int = 500,
-              tol: float = 1e-4) -> CalibrationResult:
+              common_a: bool = False, n_categories=None, n_quadrature: int = 41,
+              max_iter: int = 500, tol: float = 1e-4) -> CalibrationResult:
     """Calibrate items by marginal maximum likelihood (EM over quadrature).
 
     Parameters
@@ -336,6 +362,10 @@ def calibrate(responses, model: str | Sequence[str] = "2pl", *, item_ids=None,
     item_ids : sequence of str, optional
     common_a : bool
         For ``1pl``: estimate one discrimination shared by all items instead of ``a = 1``.
+    n_categories : sequence of int, optional
+        Score categories per item (GPCM items; 2 for dichotomous ones). Default: the highest
+        observed category + 1. Categories nobody reached keep finite steps through the weak
+        intercept prior (and large standard errors).
     n_quadrature : int
         Quadrature nodes over [-5, 5].
     max_iter, tol : int, float
@@ -354,6 +384,16 @@ def calibrate(responses, model: str | Sequence[str] = "2pl", *, item_ids=None,
     x, ids, models = _validate(responses, model, item_ids)
     P, J = x.shape
     n_cat = np.where(models == "gpcm", np.nanmax(x, axis=0).astype(int) + 1, 2)
+    if n_categories is not None:
+        given = np.asarray(n_categories, dtype=int).reshape(-1)
+        if given.shape != (J,):
+            raise ValueError(f"n_categories has {given.size} values for {J} items")
+        short = given < n_cat
+        if short.any() or np.any((models != "gpcm") & (given != 2)):
+            j = int(np.argmax(short | ((models != "gpcm") & (given != 2))))
+            raise ValueError(f"item {ids[j]!r}: n_categories {given[j]} does not fit its model "
+                             f"and responses (highest category {n_cat[j] - 1})")
+        n_cat = given
     K = int(n_cat.max())
     data = _Data(x, K)
     nodes = np.linspace(-QUADRATURE_RANGE, QUADRATURE_RANGE, int(n_quadrature))

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from scipy.special import expit
 
 from assessment.scoring.models import pairwise_log_probabilities
 from assessment.scoring.parameters import ItemParameters
@@ -59,10 +60,15 @@ def item_fit(params: ItemParameters, responses, theta) -> pd.DataFrame:
         raise ValueError(f"responses must be (n_persons={theta.size}, n_items={params.n_items})")
     rows, cols = np.nonzero(~np.isnan(x))
     obs = x[rows, cols]
-    prob = np.exp(pairwise_log_probabilities(params, theta[rows], cols))
-    k = np.arange(prob.shape[1], dtype=float)
-    mean = prob @ k
-    var = np.maximum(prob @ (k * k) - mean * mean, 0.0)
+    if params.max_categories == 2:
+        c = params.c[cols]
+        mean = c + (1 - c) * expit(params.a[cols] * (theta[rows] - params.b[cols]))
+        var = mean * (1 - mean)
+    else:
+        prob = np.exp(pairwise_log_probabilities(params, theta[rows], cols))
+        k = np.arange(prob.shape[1], dtype=float)
+        mean = prob @ k
+        var = np.maximum(prob @ (k * k) - mean * mean, 0.0)
     sq = (obs - mean) ** 2
     J = params.n_items
     n = np.bincount(cols, minlength=J)

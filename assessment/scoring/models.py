@@ -224,7 +224,10 @@ def check_responses(params: ItemParameters, responses) -> np.ndarray:
         x = x[None, :]
     if x.ndim != 2 or x.shape[1] != params.n_items:
         raise ValueError(f"responses must be (n_persons, n_items={params.n_items}), got {x.shape}")
-    ok = np.isnan(x) | ((x == np.round(x)) & (x >= 0) & (x <= params.max_score[None, :]))
+    if params.max_categories == 2:
+        ok = (x == 0) | (x == 1) | np.isnan(x)
+    else:
+        ok = np.isnan(x) | ((x == np.round(x)) & (x >= 0) & (x <= params.max_score[None, :]))
     if not ok.all():
         r, j = map(int, np.argwhere(~ok)[0])
         raise ValueError(f"row {r}, item {params.ids[j]!r}: invalid response {x[r, j]:g} "

@@ -44,6 +44,15 @@ class SkillMap:
     skills: tuple[str, ...]
     matrix: np.ndarray
 
+    @property
+    def weights(self) -> np.ndarray:
+        """The incidence as float (cached): counts per skill are one matrix-vector product."""
+        cached = self.__dict__.get("_weights")
+        if cached is None:
+            cached = self.matrix.astype(float)
+            object.__setattr__(self, "_weights", cached)
+        return cached
+
     @classmethod
     def from_item_skills(cls, item_skills: Sequence[Sequence[str]]) -> "SkillMap":
         skills = tuple(sorted({str(s) for tags in item_skills for s in tags}))
@@ -121,9 +130,9 @@ def select_next_item(params: ItemParameters, theta: float, administered, *,
                     raise ValueError("skill_targets must be >= 0 with a positive sum")
                 target = target / target.sum()
             n_given = int(mask.sum())
-            share = smap.matrix[mask].sum(axis=0) / max(n_given, 1)
+            share = (mask @ smap.weights) / max(n_given, 1)
             deficit = target - share
-            open_skill = smap.matrix[available].any(axis=0) & (target > 0)
+            open_skill = (available @ smap.weights > 0) & (target > 0)
             if open_skill.any():
                 deficit = np.where(open_skill, deficit, -np.inf)
                 best = np.flatnonzero(deficit == deficit.max())

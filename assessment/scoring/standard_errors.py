@@ -26,6 +26,8 @@ from assessment.scoring.parameters import ItemParameters
 
 CHUNK = 50_000
 """Responses processed per block when accumulating scores (bounds memory to ~100 MB)."""
+DENSE_CELLS = 20_000_000
+"""Persons x items x categories up to which dense data use matrix products instead."""
 
 
 def item_standard_errors(params: ItemParameters, D: np.ndarray, table: np.ndarray,
@@ -66,9 +68,19 @@ def item_standard_errors(params: ItemParameters, D: np.ndarray, table: np.ndarra
 
     info = np.zeros((J, U, U))
     alpha_score = np.zeros(w.shape[0]) if shared_a else None
-    for start in range(0, rows.size, CHUNK):
-        sl = slice(start, start + CHUNK)
-        s = np.einsum("iq,iqu->iu", w[rows[sl]], G[cols[sl], cat[sl]])
+    P = w.shape[0]
+    if rows.size >= 0.2 * P * J and P * J * K <= DENSE_CELLS:
+        # dense data: one BLAS product per parameter, then pick the observed cells
+        scores = np.empty((rows.size, U))
+        for u in range(U):
+            full = w @ G[:, :, :, u].reshape(J * K, Q).T           # (P, J*K)
+            scores[:, u] = full[rows, cols * K + cat]
+        blocks = [(slice(None), scores)]
+    else:
+        blocks = ((slice(start, start + CHUNK), None) for start in range(0, rows.size, CHUNK))
+    for sl, s in blocks:
+        if s is None:
+            s = np.einsum("iq,iqu->iu", w[rows[sl]], G[cols[sl], cat[sl]])
         for u in range(U):
             for v in range(u, U):
                 acc = np.bincount(cols[sl], weights=s[:, u] * s[:, v], minlength=J)
@@ -78,7 +90,7 @@ def item_standard_errors(params: ItemParameters, D: np.ndarray, table: np.ndarra
         if shared_a:
             shared_cell = ~free_a[cols[sl]] & ~is3[cols[sl]]
             alpha_score += np.bincount(rows[sl], weights=np.where(shared_cell, s[:, 0], 0.0),
-                                       minlength=w.shape[0])
+                                       minlength=P)
 
     # prior information
     a_sd, d_sd = prior_sd

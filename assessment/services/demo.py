@@ -7,6 +7,9 @@ from assessment.services.delivery import create_assessment, create_invitation
 
 FULL_SLUG = "ai-skills"
 SAMPLER_SLUG = "two-section-sampler"
+#: The full test's order: foundations first, as the reference test runs them.
+FULL_ORDER = ("mathematics", "algorithmic-coding", "software-engineering", "data-science", "machine-learning",
+              "deep-learning", "ai-infrastructure")
 #: The sampler is short on purpose: two sections, a few questions, a few minutes each.
 SAMPLER_SECTIONS = ("mathematics", "deep-learning")
 SAMPLER_LIMITS = {"time_limit_seconds": 300, "min_items": 4, "max_items": 6}
@@ -17,7 +20,7 @@ def ensure_demo(*, session: Session, bank: Bank) -> list[tuple[str, str]]:
     full = session.exec(select(Assessment).where(Assessment.public_slug == FULL_SLUG)).first()
     if full is None:
         full = create_assessment(session=session, title="AI skills assessment (all sections)",
-                                 section_ids=list(bank.sections), public_slug=FULL_SLUG)
+                                 section_ids=_full_order(bank), public_slug=FULL_SLUG)
     sampler = session.exec(select(Assessment).where(Assessment.public_slug == SAMPLER_SLUG)).first()
     sampler_sections = [s for s in SAMPLER_SECTIONS if s in bank.sections] or list(bank.sections)[:2]
     if sampler is None:
@@ -31,3 +34,9 @@ def ensure_demo(*, session: Session, bank: Bank) -> list[tuple[str, str]]:
         links.append((label, f"/t/{token}"))
     links.append(("Public practice tests", "/"))
     return links
+
+
+def _full_order(bank: Bank) -> list[str]:
+    """The known sections in FULL_ORDER, then any others the bank has, by id."""
+    known = [s for s in FULL_ORDER if s in bank.sections]
+    return known + sorted(set(bank.sections) - set(known))

@@ -129,3 +129,32 @@ def test_too_few_persons_and_unknown_model(rng):
         calibrate(np.array([[0, 1], [1, 0]], dtype=float), "2pl")
     with pytest.raises(ValueError, match="model"):
         calibrate((rng.random((50, 3)) < 0.5).astype(float), "4pl")
+
+
+def test_declared_categories_keep_an_unreached_top_category(rng):
+    bank = simulate_bank(6, "gpcm", rng, n_categories=3)
+    x = simulate_responses(bank, rng.normal(size=1500), rng)
+    x[x == 2] = 1  # nobody reaches the top category of any item
+    res = calibrate(x, "gpcm", n_categories=[3] * 6)
+    assert list(res.params.n_categories) == [3] * 6
+    assert np.all(np.isfinite(res.params.thresholds[:, :2]))
+    assert np.all(res.se["se_t2"] > res.se["se_t1"])
+    with pytest.raises(ValueError, match="n_categories"):
+        calibrate(simulate_responses(bank, rng.normal(size=50), rng), "gpcm", n_categories=[1] * 6)
+
+
+@pytest.mark.parametrize("model", ["2pl", "gpcm"])
+def test_dense_and_sparse_paths_agree(rng, monkeypatch, model):
+    import assessment.scoring.calibration as calibration
+    import assessment.scoring.standard_errors as standard_errors
+    bank = simulate_bank(8, model, rng, n_categories=3)
+    x = simulate_responses(bank, rng.normal(size=600), rng, missing=0.2)
+    dense = calibrate(x, model)
+    monkeypatch.setattr(calibration, "DENSE_LIMIT", 0)
+    monkeypatch.setattr(standard_errors, "DENSE_CELLS", 0)
+    sparse = calibrate(x, model)
+    assert dense.n_iter == sparse.n_iter
+    np.testing.assert_allclose(dense.params.a, sparse.params.a, rtol=1e-8)
+    np.testing.assert_allclose(dense.params.b, sparse.params.b, rtol=1e-8, atol=1e-10)
+    np.testing.assert_allclose(dense.se.to_numpy(), sparse.se.to_numpy(), rtol=1e-6)
+    assert dense.loglik == pytest.approx(sparse.loglik, rel=1e-10)

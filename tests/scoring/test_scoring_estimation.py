@@ -111,3 +111,15 @@ def test_bad_input_raises(mixed_bank):
         estimate_ability(mixed_bank, np.zeros(5))
     with pytest.raises(ValueError, match="prior"):
         estimate_ability(mixed_bank, np.zeros(6), prior_sd=0)
+
+
+def test_dense_and_sparse_paths_agree(mixed_bank, rng, monkeypatch):
+    import assessment.scoring.estimation as estimation
+    x = rng.integers(0, 2, size=(40, 6)).astype(float)
+    x[:, 2] = rng.integers(0, 4, size=40)
+    x[rng.random(x.shape) < 0.3] = np.nan
+    dense = estimate_ability(mixed_bank, x)
+    monkeypatch.setattr(estimation, "DENSE_CELLS", 0)
+    sparse = estimate_ability(mixed_bank, x)
+    np.testing.assert_allclose(dense.theta, sparse.theta, atol=1e-12)
+    np.testing.assert_allclose(dense.se, sparse.se, atol=1e-12)

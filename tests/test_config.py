@@ -1,0 +1,36 @@
+"""Configuration order and the refusal to run in production with the development secret."""
+import pytest
+
+from assessment import create_app
+from assessment.config import DEFAULT_SECRET_KEY
+
+
+def test_refuses_default_secret_outside_debug_and_tests(monkeypatch, tmp_path):
+    monkeypatch.setenv("ASSESSMENT_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.delenv("ASSESSMENT_SECRET_KEY", raising=False)
+    with pytest.raises(RuntimeError, match="SECRET_KEY is the built-in development value"):
+        create_app()
+    assert create_app({"TESTING": True}).config["SECRET_KEY"] == DEFAULT_SECRET_KEY
+
+
+def test_order_defaults_instance_env_test_mapping(monkeypatch, tmp_path):
+    monkeypatch.setenv("ASSESSMENT_INSTANCE_PATH", str(tmp_path))
+    (tmp_path / "config.py").write_text("SECRET_KEY = 'from-instance'\nANSWER_GRACE_SECONDS = 7\nSWEEP_INTERVAL_SECONDS = 9\n")
+    monkeypatch.setenv("ASSESSMENT_ANSWER_GRACE_SECONDS", "5")
+    monkeypatch.setenv("DATABASE_URL", "sqlite:///from-env.db")
+    app = create_app({"SWEEP_INTERVAL_SECONDS": 11})
+    assert app.config["SECRET_KEY"] == "from-instance"
+    assert app.config["ANSWER_GRACE_SECONDS"] == 5  # env beats the instance file, typed by JSON
+    assert app.config["SWEEP_INTERVAL_SECONDS"] == 11  # the mapping beats everything
+    assert app.config["DATABASE_URL"] == "sqlite:///from-env.db"
+    assert app.config["SESSION_COOKIE_SECURE"] is True and app.config["SESSION_COOKIE_HTTPONLY"] is True
+    app.extensions["assessment.engine"].dispose()
+
+
+def test_default_database_is_sqlite_in_the_instance_folder(monkeypatch, tmp_path):
+    monkeypatch.setenv("ASSESSMENT_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.delenv("ASSESSMENT_DATABASE_URL", raising=False)
+    app = create_app({"TESTING": True})
+    assert app.config["DATABASE_URL"] == f"sqlite:///{tmp_path / 'assessment.db'}"
+    app.extensions["assessment.engine"].dispose()
