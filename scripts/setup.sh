@@ -8,7 +8,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 want_debs=(python3-venv python3-dev)
 if [[ "${1:-}" == "--test" ]]; then
   # Chromium for the browser tests; HarfBuzz subsetting, fonts and poppler for the PDF reports.
-  want_debs+=(chromium libharfbuzz-subset0 fonts-liberation2 poppler-utils)
+  want_debs+=(chromium libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 fonts-liberation2 poppler-utils)
 fi
 missing=()
 for deb in "${want_debs[@]}"; do

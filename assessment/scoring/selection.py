@@ -114,6 +114,8 @@ def select_next_item(params: ItemParameters, theta: float, administered, *,
         return None
     if int(randomesque) < 1:
         raise ValueError(f"randomesque must be >= 1, got {randomesque}")
+    if not np.isfinite(theta):
+        raise ValueError(f"theta must be finite, got {theta}")
     info = item_information(params, float(theta))[0]
     candidates = available
 

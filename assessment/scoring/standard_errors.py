@@ -6,7 +6,11 @@ of the per-person marginal scores (XPD; Fisher's identity)::
     s_pj = sum_q W_pq  d log P(X_j = x_pj | theta_q) / d u_j,     I_j = sum_p s_pj s_pj^T
 
 plus the prior's information, then inverted per item and mapped to ``a, b, c, b_k`` by the
-delta method. Between-item covariances are ignored (block-diagonal information).
+delta method. Between-item covariances are ignored (block-diagonal information) except for
+the one component all items share: the scale is fixed by ``theta ~ N(0, 1)`` in this sample,
+whose mean and SD differ from 0 and 1 by sampling error (variances ``1/P`` and ``1/(2P)``
+for ``P`` persons), so every location gets ``(1 + b^2/2) / P`` and every free slope
+``a^2 / (2P)`` of extra variance.
 
 Internal parameters: divide-by-total items (1PL/2PL/GPCM) ``u = (alpha, D_1..D_{K-1})`` with
 ``z_k = k e^alpha theta + D_k``; 3PL items ``u = (alpha, d, gamma)``.
@@ -128,6 +132,12 @@ def item_standard_errors(params: ItemParameters, D: np.ndarray, table: np.ndarra
         valid = (np.arange(1, K)[None, :] < params.n_categories[:, None])
         jac[gp, 1, :] = (jac[gp, 3:, :] * valid[gp, :, None]).sum(axis=1) / m[gp, None]
     var = np.einsum("jru,juv,jrv->jr", jac, cov, jac)
+    # the scale is tied to this sample's abilities: their mean and SD are off N(0, 1) by
+    # sampling error (variances 1/P and 1/(2P)), shifting every location and scaling every
+    # slope together; the per-item blocks above cannot see that shared component.
+    var[:, 0] += np.where(active[:, 0] | is3, a**2 / (2 * P), 0.0)
+    locations = np.column_stack([b, steps[:, : K - 1]]) if K > 1 else b[:, None]
+    var[:, [1] + list(range(3, 2 + K))] += (1 + np.nan_to_num(locations) ** 2 / 2) / P
     se = np.sqrt(np.maximum(var, 0.0))
 
     out = pd.DataFrame({"se_a": se[:, 0], "se_b": se[:, 1]}, index=pd.Index(params.ids, name="item"))

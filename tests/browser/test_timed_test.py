@@ -7,6 +7,8 @@ import pytest
 
 from factories import make_assessment, make_invitation
 
+SAVED = re.compile(r"^Saved$")  # not "Not saved — retrying…"
+
 pytestmark = pytest.mark.browser
 
 
@@ -40,14 +42,17 @@ def remaining(page) -> int:
     return int(minutes) * 60 + int(seconds)
 
 
-def answer_current_item(page) -> None:
+def answer_current_item(page, seen=None) -> None:
     if page.locator('input[name="choice"]').count():
         page.locator('input[name="choice"]').first.check()
     elif page.locator('input[name="choices"]').count():
         page.locator('input[name="choices"]').first.check()
     else:
         page.locator('input[name="value"]').fill("4")
-    page.locator("#save-status").filter(has_text="Saved").wait_for()
+    if seen is not None:
+        page.locator("#save-status").filter(has_text="Not saved").wait_for()
+        seen.append(True)
+    page.locator("#save-status").filter(has_text=SAVED).wait_for()
 
 
 def test_two_section_test_with_resume_and_expiry(page, invitation_url):
@@ -112,3 +117,30 @@ def test_late_answer_is_refused_with_a_message(page, app, invitation_url):
     else:
         page.locator("input").filter(has=page.locator("xpath=self::*[@type='radio' or @type='checkbox']")).first.check()
     page.locator("#save-status").filter(has_text="after the deadline").wait_for()
+
+
+def test_autosave_shows_not_saved_and_retries_until_the_server_has_it(page, app, invitation_url):
+    page.goto(invitation_url)
+    page.click("#begin")
+    page.click("#start-section")
+    failures = {"left": 2}
+
+    def flaky(route):
+        if failures["left"]:
+            failures["left"] -= 1
+            route.abort("connectionreset")  # the network drops the save twice
+        else:
+            route.continue_()
+
+    page.route("**/answer", flaky)
+    rid = int(page.locator('input[name="response_id"]').input_value())
+    seen_not_saved = []
+    answer_current_item(page, seen_not_saved)  # "Not saved — retrying…", then "Saved"
+    assert seen_not_saved and failures["left"] == 0
+    from assessment.models import Response
+
+    with app.app_context():
+        from assessment.db import get_session
+
+        saved = get_session().get(Response, rid)
+        assert saved.save_seq >= 1 and saved.answer

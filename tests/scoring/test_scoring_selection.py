@@ -77,6 +77,10 @@ def test_bad_arguments(rng):
         select_next_item(bank, 0.0, [], exposure_probability=np.ones(3))
     with pytest.raises(ValueError, match="out of range"):
         select_next_item(bank, 0.0, [12])
+    with pytest.raises(ValueError, match="theta must be finite"):
+        select_next_item(bank, float("nan"), [])
+    with pytest.raises(ValueError, match="randomesque"):
+        select_next_item(bank, 0.0, [], randomesque=0)
 
 
 def test_cat_reaches_se_target_and_recovers_ability(rng):

@@ -309,3 +309,49 @@ def test_fixed_mode_gives_the_same_items_in_band_order(app, client):
                 break
         seen.append(keys)
     assert seen[0] == seen[1] == ["alpha-q00", "alpha-q03", "alpha-q06", "alpha-q01", "alpha-q04"]
+
+
+def test_option_order_is_shuffled_per_attempt(app, client):
+    orders = set()
+    with app.app_context():
+        from assessment.db import get_session
+
+        assessment = make_assessment(get_session(), sections=("gamma",), mode="fixed")
+        tokens = [make_invitation(get_session(), assessment)[1] for _ in range(12)]
+    for token in tokens:
+        begin(client, token)
+        rid = current_item(client, token)  # the code item comes first in the fixed form
+        client.post(f"/t/{token}/submit-code", json={"response_id": rid, "code": "x = 1"})
+        page = client.get(f"/t/{token}").text
+        orders.add(tuple(re.findall(r'name="choice" value="(\w)"', page)))
+    assert orders == {("a", "b"), ("b", "a")}
+
+
+def test_background_sweeper_closes_expired_sections_without_requests(app, client, token):
+    import time
+
+    from assessment import workers
+
+    begin(client, token)
+    with app.app_context():
+        from assessment.db import get_session
+
+        session = get_session()
+        part = session.exec(select(SectionAttempt).where(SectionAttempt.position == 0)).one()
+        part.deadline_at = delivery.utcnow() - dt.timedelta(minutes=1)
+        session.commit()
+        part_id = part.id
+    app.config.update(RUN_SWEEPER=True, SWEEP_INTERVAL_SECONDS=0.1)
+    stop = workers.start_background(app)
+    try:
+        for _ in range(50):
+            time.sleep(0.1)
+            with app.app_context():
+                from assessment.db import get_session
+
+                if get_session().get(SectionAttempt, part_id).status == "closed":
+                    break
+        else:
+            pytest.fail("the sweeper did not close the expired section")
+    finally:
+        stop.set()

@@ -1,0 +1,139 @@
+"""Codec, comparison rules and item validation (no sandbox needed)."""
+from __future__ import annotations
+
+import math
+import shutil
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from assessment.grading import codec
+from assessment.grading.compare import compare
+from assessment.grading.task import Problem, TaskError, load_coding_task, validate_coding_item
+from grading_support import FIXTURES, SOFTMAX
+
+
+@pytest.mark.parametrize("value", [
+    None, True, 3, -2.5, "text", [1, [2, "x"]], (1, 2), {1: "a", "b": (2,)}, {1, 2},
+    frozenset({"a"}), 1 + 2j, b"\x00\xff", np.arange(6).reshape(2, 3), np.float32(1.5),
+    np.array(["a", "bc"]), np.array([1 + 1j]), np.array([True, False]),
+    np.array(["2024-01-01"], dtype="datetime64[D]"), np.array([1, None], dtype=object),
+    pd.Series([1.5, 2.5], index=["x", "y"], name="s"),
+    pd.DataFrame({"a": [1, 2], "b": ["u", "v"]}, index=pd.Index([10, 20], name="id")),
+    pd.MultiIndex.from_tuples([("a", 1), ("b", 2)], names=["k", "n"]),
+])
+def test_codec_round_trip(value):
+    back = codec.loads(codec.dumps(value))
+    assert compare(back, value, tol=0) is None
+    assert type(back) is type(value) or isinstance(value, (np.generic, pd.Index))
+
+
+def test_codec_keeps_nan_and_infinity():
+    back = codec.loads(codec.dumps(np.array([math.nan, math.inf])))
+    assert math.isnan(back[0]) and back[1] == math.inf
+
+
+@pytest.mark.parametrize("data", [
+    '{"$t": "pickle", "data": "gASVAAAA"}',
+    '{"$t": "ndarray", "dtype": "<f8", "shape": [3], "data": [1, 2]}',
+    '{"$t": "ndarray", "dtype": "V8", "shape": [1], "data": [1]}',
+    '{"$t": "ndarray", "dtype": "<f8", "shape": [-1], "data": []}',
+    '{"$t": "ndarray", "dtype": "<f8", "shape": [1], "data": [{"$t": "tuple", "items": []}]}',
+    '{"plain": "dict"}',
+    '{"$t": "dataframe", "columns": 1, "index": 2, "data": []}',
+    "[" * 10000 + "]" * 10000,
+    '{"$t": "ndarray", "dtype": "<U1000000000", "shape": [2], "data": ["a", "b"]}',
+    '{"$t": "ndarray", "dtype": "<f8", "shape": [1], "data": [1' + "0" * 5000 + ']}',
+    "not json",
+])
+def test_codec_rejects_malformed_data(data):
+    with pytest.raises(codec.CodecError):
+        codec.loads(data)
+
+
+def test_codec_refuses_unknown_objects():
+    with pytest.raises(codec.CodecError, match="unsupported type"):
+        codec.encode(object())
+
+
+@pytest.mark.parametrize("got, expected, kw, ok", [
+    (3, 3, {}, True), (3.0, 3, {}, False), (True, 1, {}, False), ("a", "a", {}, True),
+    (None, None, {}, True), (0.1 + 0.2, 0.3, {}, True), (0.31, 0.3, {}, False),
+    ([1, [2, 3]], [1, [2, 3]], {}, True), ((1, 2), [1, 2], {}, True),
+    ([3, 1, 2], [1, 2, 3], {"unordered": True}, True), ([3, 1, 1], [1, 2, 3],
+                                                        {"unordered": True}, False),
+    ([3, 1, 2], [1, 2, 3], {}, False), ({"a": 1.0}, {"a": 1.0 + 1e-9}, {}, True),
+    (np.array([1.0, 2.0]), np.array([1.0, 2.0 + 1e-9]), {}, True),
+    (np.array([1.0, 2.0]), np.array([[1.0, 2.0]]), {}, False),
+    ([0.5, 0.5], np.array([0.5, 0.5]), {}, True),
+    (np.array([math.nan]), np.array([math.nan]), {}, True),
+    (np.array([1.0, 2.0]), np.array([1.0, 2.1]), {"tol": 0.1}, True),
+    (np.int64(4), 4, {}, True), ("4", 4, {}, False),
+    (pd.Series([1, 2], name="v"), pd.Series([1.0, 2.0], name="v"), {}, True),
+    (pd.Series([1, 2], name="v"), pd.Series([1, 3], name="v"), {}, False),
+    (pd.DataFrame({"a": [1]}), pd.DataFrame({"b": [1]}), {}, False),
+    ([1, 2], pd.Series([1, 2]), {}, False),
+])
+def test_comparison_rules(got, expected, kw, ok):
+    assert (compare(got, expected, **kw) is None) == ok
+
+
+def test_fixture_items_are_valid():
+    for item in (SOFTMAX, FIXTURES / "sections" / "fixtures" / "items" / "fx-frame"):
+        assert validate_coding_item(item) == []
+
+
+def test_validation_reports_file_field_and_reason(tmp_path):
+    item = shutil.copytree(SOFTMAX, tmp_path / "fx-softmax")
+    (item / "wrong.py").unlink()
+    (item / "item.yaml").write_text(
+        "id: fx-other\ntype: code\nfunction: 'not valid'\n"
+        "limits: {time_s: 0, memory_mb: 256, disk_mb: 3}\npartial_credit: [1.0, 0.5]\n")
+    (item / "sample_tests.py").write_text(
+        'CASES = [{"name": "a", "args": 1, "expected": 1, "tol": -1, "extra": 0},'
+        ' {"name": "a", "args": [object()], "expected": 2}]\n')
+    (item / "hidden_tests.py").write_text("raise RuntimeError('broken')\n")
+    problems = validate_coding_item(item)
+    expected = {
+        ("wrong.py", ""), ("item.yaml", "id"), ("item.yaml", "function"),
+        ("item.yaml", "limits.time_s"), ("item.yaml", "limits.disk_mb"),
+        ("item.yaml", "partial_credit"), ("sample_tests.py", "CASES[0].args"),
+        ("sample_tests.py", "CASES[0].tol"), ("sample_tests.py", "CASES[0].extra"),
+        ("sample_tests.py", "CASES[1].name"), ("sample_tests.py", "CASES[1].args"),
+        ("hidden_tests.py", ""),
+    }
+    assert {(p.file, p.field) for p in problems} == expected, problems
+    assert all(isinstance(p, Problem) and p.message for p in problems)
+    with pytest.raises(TaskError) as info:
+        load_coding_task(item)
+    assert any(p.field == "function" for p in info.value.problems)
+
+
+def test_validation_parses_the_code_files(tmp_path):
+    item = shutil.copytree(SOFTMAX, tmp_path / "fx-softmax")
+    (item / "starter.py").write_text("def soft(z):\n    ...\n")
+    (item / "wrong.py").write_text("import os\nfrom subprocess import run\ndef softmax(z):\n"
+                                   "    return z\n")
+    (item / "solution.py").write_text("def softmax(z)\n")
+    found = {(p.file, p.field) for p in validate_coding_item(item)}
+    assert found == {("starter.py", "function"), ("wrong.py", "import"), ("solution.py", "")}
+
+
+def test_validation_checks_case_counts(tmp_path):
+    item = shutil.copytree(SOFTMAX, tmp_path / "fx-softmax")
+    (item / "hidden_tests.py").write_text('CASES = [{"name": "a", "args": [1], "expected": 1}]\n')
+    assert [(p.file, p.field) for p in validate_coding_item(item)] == [("hidden_tests.py",
+                                                                        "CASES")]
+
+
+def test_test_files_are_reread_when_changed(tmp_path):
+    item = shutil.copytree(SOFTMAX, tmp_path / "fx-softmax")
+    task = load_coding_task(item)
+    assert len(task.cases("hidden")) == 6
+    import os
+    (item / "hidden_tests.py").write_text('CASES = [{"name": "a", "args": [1], "expected": 1}]\n')
+    os.utime(item / "hidden_tests.py", ns=(1, 1))
+    assert len(task.cases("hidden")) == 1
+    with pytest.raises(ValueError):
+        task.cases("secret")
