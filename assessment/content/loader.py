@@ -2,7 +2,7 @@
 
 Validation never stops at the first problem: authors fix a whole batch in one pass.
 """
-import ast
+import dataclasses
 import math
 import re
 from pathlib import Path
@@ -30,8 +30,6 @@ from assessment.content.specs import (
 ID_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 MAX_ID_LENGTH = 64
 MIN_RESOURCES_PER_SKILL = 3
-CODE_FILES = ("starter.py", "solution.py", "wrong.py", "sample_tests.py", "hidden_tests.py")
-DEFAULT_CODE_LIMITS = {"time_s": 2, "memory_mb": 256, "output_kb": 64}
 #: Allowed IRT parameter ranges: outside them an item is either useless (a < 0.2 carries
 #: almost no information) or a typo (|b| > 4 is beyond 99.99% of candidates).
 A_RANGE, B_RANGE, C_RANGE = (0.2, 4.0), (-4.0, 4.0), (0.0, 0.5)
@@ -336,61 +334,25 @@ def _numeric_fields(data: dict, col: _Collector) -> dict:
 
 
 def _code_fields(data: dict, col: _Collector, folder: Path | None, problems: list[Problem], root: Path) -> dict:
+    """A coding item's own checks live with its grader (assessment.grading.task): item.yaml's
+    code fields, the five files, their imports, and the test files' CASES."""
+    from assessment.grading.task import load_coding_task, validate_coding_item
+
     if folder is None:
         col.add(data, "type", "a code item must be a folder items/<id>/ with item.yaml and its .py files")
         return {}
-    function = col.text(data, "function")
-    if function is not None and not function.isidentifier():
-        col.add(data, "function", f"{function!r} is not a Python identifier")
-    limits = dict(DEFAULT_CODE_LIMITS)
-    raw_limits = data.get("limits", {})
-    if not isinstance(raw_limits, dict):
-        col.add(data, "limits", "must be a mapping {time_s, memory_mb, output_kb}")
-    else:
-        col.unknown_keys(raw_limits, set(DEFAULT_CODE_LIMITS), "limits.")
-        for key, (lo, hi) in {"time_s": (0.1, 30), "memory_mb": (32, 2048), "output_kb": (1, 10240)}.items():
-            if key in raw_limits:
-                value = col.number(raw_limits, key, lo, hi, prefix="limits.")
-                if value is not None:
-                    limits[key] = value
-    credit = data.get("partial_credit", [1.0])
-    if (not isinstance(credit, list) or not credit
-            or not all(isinstance(x, (int, float)) and not isinstance(x, bool) and 0 < x <= 1 for x in credit)
-            or any(b <= a for a, b in zip(credit, credit[1:]))):
-        col.add(data, "partial_credit", "must be an increasing list of shares in (0, 1], e.g. [0.5, 1.0]")
-        credit = [1.0]
-    for name in CODE_FILES:
-        path = folder / name
-        file_col = _Collector(problems, path, root)
-        if not path.is_file():
-            problems.append(Problem(file_col.file, None, "", f"missing: a coding item needs {', '.join(CODE_FILES)}"))
-            continue
-        try:
-            tree = ast.parse(path.read_text(encoding="utf-8"), filename=name)
-        except SyntaxError as exc:
-            problems.append(Problem(file_col.file, exc.lineno, "", f"Python syntax error: {exc.msg}"))
-            continue
-        names = _top_level_names(tree)
-        if name.endswith("_tests.py") and "CASES" not in names:
-            problems.append(Problem(file_col.file, None, "CASES", "a test file must assign a list CASES"))
-        if not name.endswith("_tests.py") and function and function not in names:
-            problems.append(Problem(file_col.file, None, "function", f"does not define {function}()"))
-    visible = {name: (folder / name).read_text(encoding="utf-8") if (folder / name).is_file() else ""
-               for name in ("starter.py", "sample_tests.py")}
-    return {"code": {"function": function, "limits": limits, "partial_credit": [float(x) for x in credit],
+    found = validate_coding_item(folder)
+    for p in found:
+        file_col = _Collector(problems, folder / p.file, root)
+        problems.append(Problem(file_col.file, yaml_lines.line_of(data, p.field) if p.file == "item.yaml" else None,
+                                p.field, p.message))
+    if found:
+        return {}
+    task = load_coding_task(folder)
+    visible = {name: (folder / name).read_text(encoding="utf-8") for name in ("starter.py", "sample_tests.py")}
+    return {"code": {"function": task.function, "limits": dataclasses.asdict(task.limits),
+                     "partial_credit": list(task.partial_credit),
                      "starter": visible["starter.py"], "sample_tests": visible["sample_tests.py"]}}
-
-
-def _top_level_names(tree: ast.Module) -> set[str]:
-    names = set()
-    for node in tree.body:
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            names.add(node.name)
-        elif isinstance(node, ast.Assign):
-            names.update(t.id for t in node.targets if isinstance(t, ast.Name))
-        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
-            names.add(node.target.id)
-    return names
 
 
 def _irt_fields(data: dict, col: _Collector, item_type: str, n_categories: int) -> dict | None:

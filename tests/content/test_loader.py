@@ -103,20 +103,32 @@ def test_numeric_check_must_be_an_expression(bank_copy):
     assert any("check: is not a Python expression" in p for p in problems)
 
 
-def test_code_item_needs_its_files(bank_copy):
-    folder = bank_copy / "alpha" / "items" / "alpha-code"
+def _code_item(folder: Path, files: dict) -> None:
     folder.mkdir()
     (folder / "item.yaml").write_text(
-        "id: alpha-code\nversion: 1\ntype: code\nband: developing\nskills: [algebra]\n"
+        f"id: {folder.name}\nversion: 1\ntype: code\nband: developing\nskills: [algebra]\n"
         "stem: Write f.\nfunction: f\npartial_credit: [0.5, 1.0]\nexplanation: Because.\n")
-    (folder / "starter.py").write_text("def f(x):\n    ...\n")
-    (folder / "solution.py").write_text("def g(x):\n    return x\n")
-    (folder / "sample_tests.py").write_text("CASES = []\n")
-    (folder / "hidden_tests.py").write_text("TESTS = []\n")
+    for name, text in files.items():
+        (folder / name).write_text(text)
+
+
+def test_code_item_needs_its_files(bank_copy):
+    _code_item(bank_copy / "alpha" / "items" / "alpha-code", {"starter.py": "def f(x):\n    ...\n"})
     problems = [str(p) for p in validate_bank(bank_copy)]
-    assert any("alpha-code/wrong.py: missing" in p for p in problems)
-    assert any("solution.py: function: does not define f()" in p for p in problems)
-    assert any("hidden_tests.py: CASES: a test file must assign a list CASES" in p for p in problems)
+    for name in ("solution.py", "wrong.py", "sample_tests.py", "hidden_tests.py"):
+        assert any(f"alpha-code/{name}: missing file" in p for p in problems), problems
+
+
+def test_code_item_files_are_checked(bank_copy):
+    _code_item(bank_copy / "alpha" / "items" / "alpha-code", {
+        "starter.py": "def f(x):\n    ...\n", "solution.py": "def g(x):\n    return x\n",
+        "wrong.py": "import os\ndef f(x):\n    return 0\n",
+        "sample_tests.py": "CASES = [{'name': 'one', 'args': [1], 'expected': 1}, {'name': 'two', 'args': [2], 'expected': 2}]\n",
+        "hidden_tests.py": "TESTS = []\n"})
+    problems = [str(p) for p in validate_bank(bank_copy)]
+    assert any("alpha-code/solution.py: function: does not define f()" in p for p in problems), problems
+    assert any("alpha-code/wrong.py: import: imports 'os'" in p for p in problems), problems
+    assert any("alpha-code/hidden_tests.py: CASES: must be a non-empty list" in p for p in problems), problems
 
 
 def test_default_irt_rule():

@@ -83,9 +83,9 @@ def test_submit_grades_in_background_with_partial_credit(app, client, token):
 
         response = get_session().get(Response, rid)
         assert response.status == "answered"
-        assert response.score == 1.0  # 2 of 4 hidden tests: category 1 of 0/1/2
+        assert response.score == 1.0  # 3 of 6 hidden tests: category 1 of 0/1/2
         hidden = get_session().exec(select(CodeRun).where(CodeRun.kind == "hidden")).one()
-        assert hidden.result["passed"] == 2 and hidden.result["total"] == 4
+        assert hidden.result["passed"] == 3 and hidden.result["total"] == 6
     # The next item is already on screen, and submitting the same item again is refused.
     assert int(re.search(r'name="response_id" value="(\d+)"', client.get(f"/t/{token}").text).group(1)) != rid
     again = client.post(f"/t/{token}/submit-code", json={"response_id": rid, "code": SOLUTION})
