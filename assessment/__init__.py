@@ -2,11 +2,14 @@
 import os
 from pathlib import Path
 
-from flask import Flask
 
+def create_app(test_config=None):
+    """Build the web app; every subsystem wires itself with init_app.
 
-def create_app(test_config=None) -> Flask:
-    """Build the web app; every subsystem wires itself with init_app."""
+    Flask is imported here, not at package import, so `assessment.scoring` and the CLI's
+    non-web commands stay light."""
+    from flask import Flask
+
     # ASSESSMENT_INSTANCE_PATH moves the instance folder (config.py, the SQLite file, secrets).
     app = Flask(__name__, instance_relative_config=True,
                 instance_path=os.environ.get("ASSESSMENT_INSTANCE_PATH") or None)

@@ -10,7 +10,7 @@ if [[ $(id -u) -eq 0 ]]; then
   # per-slot uids (idempotent). Without root the sandbox tests say why they are skipped.
   .venv/bin/assessment sandbox setup >/dev/null
 fi
-export PYTHONDONTWRITEBYTECODE=1
+export PYTHONDONTWRITEBYTECODE=1 OPENBLAS_NUM_THREADS=1
 if (($#)); then
   exec .venv/bin/python -m pytest "$@"
 fi

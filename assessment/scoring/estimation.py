@@ -140,7 +140,7 @@ def _score_and_information(params: ItemParameters, theta: np.ndarray, x: np.ndar
         info[:, dich] = a * a * (1 - c) * p_star * p_star * (1 - p_star) / p
     poly = ~dich
     if poly.any():
-        logp = log_category_probabilities(params.subset(np.flatnonzero(poly)), theta)
+        logp = log_category_probabilities(params, theta, np.flatnonzero(poly))
         prob = np.exp(logp)
         k = np.arange(prob.shape[2], dtype=float)
         mean = prob @ k

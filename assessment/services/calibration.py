@@ -62,7 +62,10 @@ def calibrate_section(*, session: Session, section_id: str, min_responses: int =
     data = wide[keep]
     data = data[data.notna().any(axis=1)]
     models = [items[k].irt["model"] for k in keep]
-    result = calibrate(data, model=models)
+    # The bank fixes each coding item's categories, so a top category nobody reached yet
+    # keeps its step instead of vanishing.
+    categories = [len(items[k].body["code"]["partial_credit"]) + 1 if items[k].type == "code" else 2 for k in keep]
+    result = calibrate(data, model=models, n_categories=categories)
     new = result.params
     rows = []
     for j, key in enumerate(keep):

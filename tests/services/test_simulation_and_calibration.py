@@ -16,15 +16,17 @@ from support import FIXTURE_BANK
 
 
 def test_simulated_candidates_finish_and_abler_ones_score_higher(db_session):
-    assessment = make_assessment(db_session, sections=("alpha", "gamma"))
+    assessment = make_assessment(db_session, sections=("alpha", "gamma"),
+                                 overrides={"alpha": {"min_items": 6, "max_items": 6}})
     rng = np.random.default_rng(7)
-    runs = [simulate_candidate(session=db_session, assessment=assessment, rng=rng) for _ in range(30)]
+    runs = [simulate_candidate(session=db_session, assessment=assessment, rng=rng) for _ in range(60)]
     assert all(a.status == "completed" for a, _ in runs)
     parts = db_session.exec(select(SectionAttempt).where(SectionAttempt.section_id == "alpha")).all()
     truth = {a.id: t["alpha"] for a, t in runs}
     est = np.array([p.theta for p in parts])
     true = np.array([truth[p.attempt_id] for p in parts])
-    assert np.corrcoef(est, true)[0, 1] > 0.5  # 3-5 items, yet clearly related to the truth
+    # Six items: noisy, yet clearly related to the truth (r is about 0.7; 0.4 is 3 SE below).
+    assert np.corrcoef(est, true)[0, 1] > 0.4
     graded_code = db_session.exec(select(Response).where(Response.status == "answered")).all()
     assert len(graded_code) > 100
 
