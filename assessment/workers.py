@@ -33,6 +33,11 @@ class GradingQueue:
                 self._pool = GradingPool(sandbox=Sandbox(config))
             return self._pool
 
+    def start(self) -> list[str]:
+        """Create the pool now, so the sandbox detects and logs its layers at server start-up
+        rather than at the first submission; returns the layers missing for production."""
+        return self._get_pool().sandbox.layers.missing_for_production()
+
     def run_sample(self, item_folder, code: str):
         """Grade on the sample tests and wait for the result (bounded by the item's limits)."""
         from assessment.grading.task import load_coding_task
@@ -136,6 +141,9 @@ def _sweep_forever(app, stop: threading.Event) -> None:
 def start_background(app) -> threading.Event:
     """Start the sweeper thread; set the returned event to stop it."""
     stop = threading.Event()
+    missing = grading_queue(app).start()
+    if missing:
+        log.warning("code grading sandbox is missing: %s (see `assessment sandbox check`)", "; ".join(missing))
     if app.config.get("RUN_SWEEPER", True):
         threading.Thread(target=_sweep_forever, args=(app, stop), name="sweeper", daemon=True).start()
     return stop

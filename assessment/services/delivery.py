@@ -210,14 +210,13 @@ def present_next_item(*, session: Session, attempt: Attempt, section_attempt: Se
     part = section_attempt
     done = _responses(session, part)
     assessment = session.get(Assessment, session.get(Invitation, attempt.invitation_id).assessment_id)
-    bank = list(session.exec(select(Item).where(Item.section_id == part.section_id, Item.is_current)
-                             .order_by(Item.item_key)).all())
+    bank = scoring.section_bank(session=session, section_id=part.section_id)
     choice = scoring.choose_next(bank=bank, answered=done, part=part, mode=assessment.mode,
                                  rng=np.random.default_rng([attempt.seed, part.position, len(done)]))
     if choice.stop_reason is not None:
         close_section(session=session, section_attempt=part, reason=choice.stop_reason, now=now)
         return None
-    item = choice.item
+    item = session.get(Item, choice.item_id)
     order = None
     if item.type in ("single_choice", "multiple_choice"):
         ids = [o["id"] for o in item.body["options"]]

@@ -1,9 +1,11 @@
 """Glue between stored rows and the pure IRT engine (assessment.scoring): which item next,
 and a section's score. No commits here; delivery decides when to save."""
 import dataclasses
+import threading
 from dataclasses import dataclass
 
 import numpy as np
+from sqlmodel import Session, select
 
 from assessment import scoring as irt
 from assessment.models import Item, Response
@@ -16,8 +18,49 @@ BAND_ORDER = {"beginning": 0, "developing": 1, "accomplished": 2}
 
 @dataclass
 class NextChoice:
-    item: Item | None
+    item_id: int | None
     stop_reason: str | None
+
+
+@dataclass(frozen=True)
+class SectionBank:
+    """A section's current items as arrays for the engine. Item rows never change (a new
+    version is a new row), so a view is cached by its ids and rebuilt only when the bank does."""
+
+    ids: tuple[int, ...]
+    keys: tuple[str, ...]
+    bands: tuple[str, ...]
+    primary_skills: tuple[tuple[str, ...], ...]
+    params: irt.ItemParameters
+    position: dict
+
+    @classmethod
+    def of(cls, items: list[Item]) -> "SectionBank":
+        return cls(ids=tuple(i.id for i in items), keys=tuple(i.item_key for i in items),
+                   bands=tuple(i.band for i in items), primary_skills=tuple(tuple(i.skills[:1]) for i in items),
+                   params=item_parameters(items), position={i.id: n for n, i in enumerate(items)})
+
+
+_BANKS: dict[tuple, SectionBank] = {}
+_BANKS_LOCK = threading.Lock()
+MAX_CACHED_BANKS = 64
+
+
+def section_bank(*, session: Session, section_id: str) -> SectionBank:
+    ids = tuple(session.exec(select(Item.id).where(Item.section_id == section_id, Item.is_current)
+                             .order_by(Item.item_key)).all())
+    key = (session.get_bind().url.render_as_string(hide_password=True), ids)  # ids are per database
+    with _BANKS_LOCK:
+        cached = _BANKS.get(key)
+    if cached is not None:
+        return cached
+    rows = {i.id: i for i in session.exec(select(Item).where(Item.id.in_(ids))).all()}
+    bank = SectionBank.of([rows[i] for i in ids])
+    with _BANKS_LOCK:
+        if len(_BANKS) >= MAX_CACHED_BANKS:
+            _BANKS.pop(next(iter(_BANKS)))
+        _BANKS[key] = bank
+    return bank
 
 
 @dataclass
@@ -42,39 +85,42 @@ def item_parameters(items: list[Item]) -> irt.ItemParameters:
 PRIOR_MEAN, PRIOR_SD = 0.0, 1.0
 
 
-def _estimate(answered: list[tuple[Response, Item]]) -> tuple[irt.ItemParameters | None, np.ndarray, float, float]:
+def _estimate(answered: list[tuple[Response, Item]], bank: SectionBank | None = None
+              ) -> tuple[irt.ItemParameters | None, np.ndarray, float, float]:
     """(parameters, scores, theta, se) of the answered items; the prior when nothing is answered."""
     scored = [(r, i) for r, i in answered if r.status == "answered" and r.score is not None]
     x = np.array([r.score for r, _ in scored], dtype=float)
     if not scored:
         return None, x, PRIOR_MEAN, PRIOR_SD
-    params = item_parameters([i for _, i in scored])
+    if bank is not None and all(i.id in bank.position for _, i in scored):
+        params = bank.params.subset([bank.position[i.id] for _, i in scored])
+    else:  # an item answered in an older version than the bank's current one
+        params = item_parameters([i for _, i in scored])
     estimate = irt.estimate_ability(params, x, method="eap", prior_mean=PRIOR_MEAN, prior_sd=PRIOR_SD)
     return params, x, float(estimate.theta[0]), float(estimate.se[0])
 
 
-def choose_next(*, bank: list[Item], answered: list[tuple[Response, Item]], part, mode: str,
+def choose_next(*, bank: SectionBank, answered: list[tuple[Response, Item]], part, mode: str,
                 rng: np.random.Generator) -> NextChoice:
+    """The next item's id, or why the section stops."""
     given = {i.item_key for _, i in answered}
-    _, _, theta, se = _estimate(answered)
+    _, _, theta, se = _estimate(answered, bank)
     stop = irt.should_stop(len(answered), se, min_items=part.min_items,
                            max_items=part.max_items, se_target=part.se_target if mode == "adaptive" else None)
     if stop is not None:
         return NextChoice(None, stop)
-    candidates = [i for i in bank if i.item_key not in given]
-    if not candidates:
+    administered = np.array([key in given for key in bank.keys], dtype=bool)
+    if administered.all():
         return NextChoice(None, "bank-exhausted")
     if mode == "fixed":
         # A fixed form walks the bank from the easiest band up, in id order within a band.
-        return NextChoice(min(candidates, key=lambda i: (BAND_ORDER[i.band], i.item_key)), None)
-    params = item_parameters(bank)
-    administered = np.array([i.item_key in given for i in bank])
+        order = sorted(np.flatnonzero(~administered), key=lambda n: (BAND_ORDER[bank.bands[n]], bank.keys[n]))
+        return NextChoice(bank.ids[order[0]], None)
     # Equal target shares over the section's primary skills; the engine compares them with
     # the shares already given and serves the most under-served skill first.
-    index = irt.select_next_item(params, theta, administered,
-                                 item_skills=[i.skills[:1] for i in bank],
+    index = irt.select_next_item(bank.params, theta, administered, item_skills=bank.primary_skills,
                                  randomesque=RANDOMESQUE_K, rng=rng)
-    return NextChoice(bank[index], None) if index is not None else NextChoice(None, "bank-exhausted")
+    return NextChoice(bank.ids[index], None) if index is not None else NextChoice(None, "bank-exhausted")
 
 
 def score_section(responses: list[tuple[Response, Item]]) -> SectionScore:
