@@ -119,10 +119,11 @@ def init_app(app) -> None:
 def sweep_once(app) -> int:
     """Close expired sections and re-queue ungraded code; returns how many sections closed."""
     from assessment.db import get_session
-    from assessment.services.delivery import sweep_expired
+    from assessment.services.delivery import rescore_stale_sections, sweep_expired
 
     with app.app_context():
         closed = sweep_expired(session=get_session(), grace_seconds=app.config["ANSWER_GRACE_SECONDS"])
+        rescore_stale_sections(session=get_session())
     grading_queue(app).enqueue_pending()
     return closed
 

@@ -36,6 +36,9 @@ def make_app(database_url, tmp_path):
 
     yield factory
     for app in apps:
+        queue = app.extensions["assessment.grading"]
+        queue.wait_idle(60)  # no grading callback may touch the database after it is dropped
+        queue.shutdown()
         app.extensions["assessment.engine"].dispose()
 
 

@@ -2,6 +2,7 @@
 import datetime as dt
 
 from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlalchemy.orm import declared_attr
 from sqlmodel import Field, SQLModel
 
 from assessment.models.base import utcnow
@@ -92,7 +93,14 @@ class Response(SQLModel, table=True):
 
     __table_args__ = (UniqueConstraint("section_attempt_id", "position"),)
 
+    @declared_attr
+    def __mapper_args__(cls):  # noqa: N805
+        # Optimistic locking: an UPDATE from a request that read the row before another one
+        # changed it matches no row and fails, instead of silently overwriting a final answer.
+        return {"version_id_col": cls.__table__.c.row_version}
+
     id: int | None = Field(default=None, primary_key=True)
+    row_version: int = Field(default=1)
     section_attempt_id: int = Field(foreign_key="section_attempt.id", index=True)
     item_id: int = Field(foreign_key="item.id", index=True)
     position: int

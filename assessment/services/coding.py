@@ -64,12 +64,15 @@ def start_sample_run(*, session: Session, attempt: Attempt, response_id: int, co
     if recent >= RUNS_PER_MINUTE:
         raise DeliveryError(f"Too many runs: at most {RUNS_PER_MINUTE} sample runs per minute. "
                             "Wait a moment and try again.", status=429)
-    if seq >= response.save_seq:
-        response.answer, response.saved_at, response.save_seq = {"code": code}, now, seq
-    run = CodeRun(attempt_id=attempt.id, response_id=response.id, kind="sample", code_sha256=_sha(code),
-                  created_at=now)
-    session.add(run)
-    session.commit()
+    conflict: list = []
+    with delivery.first_writer_wins(session, conflict):
+        if seq >= response.save_seq:
+            response.answer, response.saved_at, response.save_seq = {"code": code}, now, seq
+        run = CodeRun(attempt_id=attempt.id, response_id=response.id, kind="sample", code_sha256=_sha(code),
+                      created_at=now)
+        session.add(run)
+    if conflict:
+        raise DeliveryError("Your code was being saved at the same moment; run the tests again.", status=409)
     return run, item
 
 
@@ -99,12 +102,15 @@ def submit_code(*, session: Session, attempt: Attempt, response_id: int, code: s
     now = now or utcnow()
     code = _check_code(code)
     response, _, part = _open_code_response(session, attempt, response_id, grace_seconds=grace_seconds, now=now)
-    response.answer, response.saved_at, response.save_seq = {"code": code}, now, response.save_seq + 1
-    response.status, response.answered_at = "submitted", now
-    delivery.log_event(session, attempt.id, "code.submitted", response_id=response.id, code_sha256=_sha(code))
-    session.flush()
-    delivery.present_next_item(session=session, attempt=attempt, section_attempt=part, now=now)
-    session.commit()
+    conflict: list = []
+    with delivery.first_writer_wins(session, conflict):
+        response.answer, response.saved_at, response.save_seq = {"code": code}, now, response.save_seq + 1
+        response.status, response.answered_at = "submitted", now
+        delivery.log_event(session, attempt.id, "code.submitted", response_id=response.id, code_sha256=_sha(code))
+        session.flush()
+        delivery.present_next_item(session=session, attempt=attempt, section_attempt=part, now=now)
+    if conflict:
+        raise DeliveryError("This item was just submitted from another window; reload the page.", status=409)
     return response
 
 

@@ -5,11 +5,14 @@ next request that touches it (and by the periodic sweep when nobody comes back).
 """
 import datetime as dt
 import hashlib
+from contextlib import contextmanager
 import logging
 import secrets
 from dataclasses import dataclass
 
 import numpy as np
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, select
 
 from assessment.grading.objective import AnswerError, is_blank, parse_answer, score_answer
@@ -53,6 +56,20 @@ def hash_token(token: str) -> str:
 
 def log_event(session: Session, attempt_id: int | None, kind: str, **payload) -> None:
     session.add(Event(attempt_id=attempt_id, kind=kind, payload=payload))
+
+
+@contextmanager
+def first_writer_wins(session: Session, conflict: list):
+    """Run a block and commit it; when a concurrent request (a double click, a second tab)
+    already made the same change, a unique constraint (or a response's row version) refuses
+    this copy: roll it back and append to `conflict` so the caller can answer with what the
+    winner stored."""
+    try:
+        yield
+        session.commit()
+    except (IntegrityError, StaleDataError):
+        session.rollback()
+        conflict.append(True)
 
 
 # --- assessments and invitations -------------------------------------------------------------
@@ -106,20 +123,23 @@ def get_or_start_attempt(*, session: Session, invitation: Invitation, now: dt.da
         return attempt
     if invitation.expires_at is not None and now > invitation.expires_at:
         raise DeliveryError("This invitation has expired.", status=410)
-    attempt = Attempt(invitation_id=invitation.id, seed=secrets.randbits(31), started_at=now)
-    session.add(attempt)
-    session.flush()
-    parts = session.exec(select(AssessmentSection, Section).join(Section)
-                         .where(AssessmentSection.assessment_id == invitation.assessment_id)
-                         .order_by(AssessmentSection.position)).all()
-    for part, section in parts:
-        session.add(SectionAttempt(
-            attempt_id=attempt.id, section_id=section.id, position=part.position,
-            time_limit_seconds=part.time_limit_seconds or section.time_limit_seconds,
-            min_items=part.min_items or section.min_items, max_items=part.max_items or section.max_items,
-            se_target=section.se_target))
-    log_event(session, attempt.id, "attempt.started")
-    session.commit()
+    conflict: list = []
+    with first_writer_wins(session, conflict):
+        attempt = Attempt(invitation_id=invitation.id, seed=secrets.randbits(31), started_at=now)
+        session.add(attempt)
+        session.flush()
+        parts = session.exec(select(AssessmentSection, Section).join(Section)
+                             .where(AssessmentSection.assessment_id == invitation.assessment_id)
+                             .order_by(AssessmentSection.position)).all()
+        for part, section in parts:
+            session.add(SectionAttempt(
+                attempt_id=attempt.id, section_id=section.id, position=part.position,
+                time_limit_seconds=part.time_limit_seconds or section.time_limit_seconds,
+                min_items=part.min_items or section.min_items, max_items=part.max_items or section.max_items,
+                se_target=section.se_target))
+        log_event(session, attempt.id, "attempt.started")
+    if conflict:
+        return session.exec(select(Attempt).where(Attempt.invitation_id == invitation.id)).one()
     return attempt
 
 
@@ -185,12 +205,15 @@ def start_section(*, session: Session, attempt: Attempt, position: int, now: dt.
         return part
     if any(p.status == "active" for p in parts) or any(p.status == "pending" for p in parts if p.position < position):
         raise DeliveryError("section: finish the current section first", status=409)
-    part.status, part.started_at = "active", now
-    part.deadline_at = now + dt.timedelta(seconds=part.time_limit_seconds)
-    log_event(session, attempt.id, "section.started", section=part.section_id,
-              deadline=part.deadline_at.isoformat())
-    present_next_item(session=session, attempt=attempt, section_attempt=part, now=now)
-    session.commit()
+    conflict: list = []
+    with first_writer_wins(session, conflict):
+        part.status, part.started_at = "active", now
+        part.deadline_at = now + dt.timedelta(seconds=part.time_limit_seconds)
+        log_event(session, attempt.id, "section.started", section=part.section_id,
+                  deadline=part.deadline_at.isoformat())
+        present_next_item(session=session, attempt=attempt, section_attempt=part, now=now)
+    if conflict:
+        return session.get(SectionAttempt, part.id)  # the other request's start, with its deadline
     return part
 
 
@@ -314,13 +337,19 @@ def save_answer(*, session: Session, attempt: Attempt, response_id: int, payload
     answer = parse_answer(item.type, item.body, payload) if item.type != "code" else _code_answer(payload)
     if seq < response.save_seq:
         return SaveResult(response, response.save_seq, False)  # stale retry: the newer save stands
-    response.answer, response.save_seq, response.saved_at = answer, seq, now
-    if final:
-        response.score = score_answer(item.type, item.body, answer).score
-        response.status, response.answered_at = "answered", now
-        session.flush()
-        present_next_item(session=session, attempt=attempt, section_attempt=part, now=now)
-    session.commit()
+    conflict: list = []
+    with first_writer_wins(session, conflict):
+        response.answer, response.save_seq, response.saved_at = answer, seq, now
+        if final:
+            response.score = score_answer(item.type, item.body, answer).score
+            response.status, response.answered_at = "answered", now
+            session.flush()
+            present_next_item(session=session, attempt=attempt, section_attempt=part, now=now)
+    if conflict:
+        if final:
+            raise DeliveryError("This item was just answered from another window; reload the page.", status=409)
+        # Two saves crossed (another tab, or a sample run): the page retries this one.
+        raise DeliveryError("Another save of this answer was in progress; retrying.", status=503)
     return SaveResult(response, seq, final)
 
 
@@ -347,3 +376,19 @@ def sweep_expired(*, session: Session, grace_seconds: float, now: dt.datetime | 
         close_section(session=session, section_attempt=part, reason="time", now=now)
     session.commit()
     return len(parts)
+
+
+def rescore_stale_sections(*, session: Session) -> int:
+    """Re-score closed sections whose count of graded responses moved since they were scored:
+    a code grade that landed while another request was closing the section. Returns how many."""
+    from sqlmodel import func
+
+    graded = (select(Response.section_attempt_id, func.count().label("n"))
+              .where(Response.status == "answered").group_by(Response.section_attempt_id).subquery())
+    stale = session.exec(select(SectionAttempt).join(graded, graded.c.section_attempt_id == SectionAttempt.id)
+                         .where(SectionAttempt.status == "closed",
+                                SectionAttempt.n_answered != graded.c.n)).all()
+    for part in stale:
+        apply_section_score(session=session, section_attempt=part)
+    session.commit()
+    return len(stale)

@@ -355,3 +355,35 @@ def test_background_sweeper_closes_expired_sections_without_requests(app, client
             pytest.fail("the sweeper did not close the expired section")
     finally:
         stop.set()
+
+
+def test_double_start_and_double_submit_from_two_windows_are_harmless(app, token):
+    """Two requests that both saw the section pending (or the item open): the second loses the
+    race on a unique constraint and gets the first one's result, not a server error."""
+    from sqlmodel import Session
+
+    begin_client = app.test_client()
+    assert begin_client.post(f"/t/{token}/begin").status_code == 302
+    engine = app.extensions["assessment.engine"]
+    with Session(engine) as first, Session(engine) as second:
+        attempts = [delivery.get_or_start_attempt(session=s, invitation=delivery.find_invitation(session=s, token=token))
+                    for s in (first, second)]
+        delivery.section_attempts(session=second, attempt=attempts[1])  # the second window reads "pending"
+        winner = delivery.start_section(session=first, attempt=attempts[0], position=0)
+        loser = delivery.start_section(session=second, attempt=attempts[1], position=0)
+        assert loser.status == "active" and loser.deadline_at == winner.deadline_at
+    with Session(engine) as first, Session(engine) as second:
+        rid = first.exec(select(Response)).one().id
+        response_in_second = second.get(Response, rid)  # loaded while still open
+        assert response_in_second.status == "presented"
+        attempt = first.exec(select(delivery.Attempt)).one()
+        delivery.save_answer(session=first, attempt=attempt, response_id=rid, payload={"choice": "a", "value": "1"},
+                             seq=1, final=True, grace_seconds=3)
+        other_attempt = second.get(delivery.Attempt, attempt.id)
+        with pytest.raises(delivery.DeliveryError) as exc:
+            delivery.save_answer(session=second, attempt=other_attempt, response_id=rid,
+                                 payload={"choice": "b", "value": "2"}, seq=2, final=True, grace_seconds=3)
+        assert exc.value.status == 409
+    with Session(engine) as check:
+        assert len(check.exec(select(Response)).all()) == 2
+        assert check.get(Response, rid).save_seq == 1

@@ -162,3 +162,21 @@ def test_code_endpoints_reject_bad_input(app, client, token):
         item_rid = session.exec(select(Response).join(Item).where(Item.type != "code")).first()
         assert session.get(Response, rid).status == "presented"
     assert item_rid is None  # nothing else was presented
+
+
+def test_a_grade_that_raced_the_close_is_picked_up_by_the_sweep(app, client, token):
+    rid = open_code_item(client, token)
+    client.post(f"/t/{token}/submit-code", json={"response_id": rid, "code": SOLUTION})
+    assert grading_queue(app).wait_idle(60)
+    with app.app_context():
+        from assessment.db import get_session
+        from assessment.services import delivery
+
+        session = get_session()
+        part = session.exec(select(SectionAttempt)).one()
+        delivery.close_section(session=session, section_attempt=part, reason="time", now=delivery.utcnow())
+        part.n_answered, part.score = 0, 1  # as if scored before the grade was visible
+        session.commit()
+        assert delivery.rescore_stale_sections(session=session) == 1
+        assert part.n_answered == 1 and part.score > 1
+        assert delivery.rescore_stale_sections(session=session) == 0
