@@ -62,8 +62,6 @@ def _encode_numpy(value, depth: int):
 
 
 def _encode_array(arr, depth: int) -> dict:
-    import numpy as np
-
     kind = arr.dtype.kind
     if kind not in _ARRAY_KINDS:
         raise CodecError(f"unsupported array dtype {arr.dtype}")

@@ -2,13 +2,10 @@
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
 import json
 import logging
 import shutil
-from pathlib import Path
 
-import click
 import pytest
 from click.testing import CliRunner
 
@@ -129,23 +126,14 @@ def test_layers_are_logged_at_start_up(sandbox, caplog):
     assert "sandbox layers:" in caplog.text
 
 
-def _cli_module():
-    """Load assessment/cli/grade.py by path: the CLI package pulls in other families."""
-    path = Path(grader.__file__).parents[1] / "cli" / "grade.py"
-    spec = importlib.util.spec_from_file_location("grading_cli_under_test", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture
 def cli(monkeypatch, sandbox):
     monkeypatch.setenv("ASSESSMENT_SANDBOX_BASE_UID", str(sandbox.config.base_uid))
     monkeypatch.setenv("ASSESSMENT_SANDBOX_WORK", str(sandbox.config.work_root))
     monkeypatch.setenv("ASSESSMENT_SANDBOX_SLOTS", str(sandbox.config.slots))
     grader.default_sandbox.cache_clear()
-    module = _cli_module()
-    main = click.Group(commands={"grade": module.grade, "sandbox": module.sandbox})
+    from assessment.cli import main
+
     yield lambda *args: CliRunner().invoke(main, list(args))
     grader.default_sandbox.cache_clear()
 

@@ -131,12 +131,9 @@ def test_common_a_needs_1pl(runner, tmp_path):
 
 
 def test_registered_in_the_main_cli(runner, tmp_path):
-    try:
-        from assessment.cli import main
-    except ImportError as exc:  # other command families may not exist yet
-        pytest.skip(f"assessment.cli.main does not import yet: {exc}")
-    if "irt" not in main.commands:
-        pytest.skip("the irt group is not registered in assessment.cli.main yet")
+    from assessment.cli import main
+
+    assert "irt" in main.commands
     r, t = _simulate(runner, tmp_path, persons=30)
     res = runner.invoke(main, ["irt", "score", str(r), "--items", str(t)])
     assert res.exit_code == 0, res.output
