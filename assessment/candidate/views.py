@@ -164,9 +164,11 @@ def t_results():
         return redirect(url_for("candidate.t_home"))
     parts = delivery.section_attempts(session=session, attempt=g.attempt)
     sections = {s.id: s for s in session.exec(select(Section)).all()}
+    grading = len(session.exec(select(Response.id).where(
+        Response.section_attempt_id.in_([p.id for p in parts]), Response.status == "submitted")).all())
     skill_titles = {sid: {sk["id"]: sk["title"] for sk in s.skills} for sid, s in sections.items()}
     return render_template("candidate/results.html", assessment=g.assessment, parts=parts, sections=sections,
-                           skill_titles_by_section=skill_titles)
+                           skill_titles_by_section=skill_titles, grading=grading)
 
 
 def _code_request() -> tuple[int, str, int]:

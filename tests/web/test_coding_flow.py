@@ -180,3 +180,28 @@ def test_a_grade_that_raced_the_close_is_picked_up_by_the_sweep(app, client, tok
         assert delivery.rescore_stale_sections(session=session) == 1
         assert part.n_answered == 1 and part.score > 1
         assert delivery.rescore_stale_sections(session=session) == 0
+
+
+def test_results_page_says_when_code_is_still_being_graded(app, client, token):
+    rid = open_code_item(client, token)
+    with app.app_context():
+        from assessment.db import get_session
+        from assessment.services import coding
+
+        session = get_session()
+        attempt = session.exec(select(SectionAttempt)).one()
+        from assessment.models import Attempt
+
+        coding.submit_code(session=session, attempt=session.get(Attempt, attempt.attempt_id), response_id=rid,
+                           code=SOLUTION, grace_seconds=3)  # not queued: stays "submitted"
+        part = session.exec(select(SectionAttempt)).one()
+        from assessment.services import delivery
+
+        delivery.close_section(session=session, section_attempt=part, reason="time", now=delivery.utcnow())
+        session.commit()
+    page = client.get(f"/t/{token}/results")
+    assert "1 coding answer is still" in page.text and 'http-equiv="refresh"' in page.text
+    grading_queue(app).enqueue_pending()
+    assert grading_queue(app).wait_idle(60)
+    page = client.get(f"/t/{token}/results")
+    assert "still being graded" not in page.text
