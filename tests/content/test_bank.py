@@ -97,3 +97,11 @@ def test_coding_keys_reference_passes_wrong_and_starter_do_not(bank):
             if result.passed == result.total:
                 problems.append(f"{item.id}: {kind}.py passes every hidden test")
     assert problems == []
+
+
+def test_keys_do_not_give_themselves_away_by_length(bank):
+    from assessment.content.stats import MAX_KEY_LENGTH_CUE_SHARE, length_cues
+
+    cues = length_cues(bank)
+    leaky = cues[(cues["key_longest"] > MAX_KEY_LENGTH_CUE_SHARE) | (cues["key_shortest"] > MAX_KEY_LENGTH_CUE_SHARE)]
+    assert leaky.empty, f"keys are the longest or shortest option too often:\n{leaky}"
