@@ -292,7 +292,6 @@ class SaveResult:
     response: Response
     saved_seq: int
     final: bool
-    next_url_hint: str = "item"
 
 
 def find_response(*, session: Session, attempt: Attempt, response_id) -> tuple[Response, SectionAttempt, Item]:
