@@ -36,7 +36,9 @@ def grade(item: str, code_file: Path, sample: bool, sections_dir: Path, slot: in
     section, _, item_id = item.partition("/")
     if not section or not item_id or "/" in item_id:
         raise click.BadParameter("expected SECTION/ITEM", param_hint="--item")
-    item_dir = sections_dir / section / "items" / item_id
+    from assessment.content.loader import item_folder
+
+    item_dir = item_folder(sections_dir, section, item_id)
     if not item_dir.is_dir():
         raise click.BadParameter(f"no coding item folder at {item_dir}", param_hint="--item")
     try:

@@ -202,6 +202,11 @@ def _load_resources(skill: dict, col: _Collector, prefix: str) -> list[ResourceS
     return out
 
 
+def item_folder(root: Path, section_id: str, item_id: str) -> Path:
+    """Where a coding item's folder lives in the bank: <root>/<section>/items/<item>/."""
+    return Path(root) / section_id / "items" / item_id
+
+
 def _item_files(section_folder: Path) -> list[tuple[Path, Path | None]]:
     """(yaml path, coding folder or None) for every item of a section, sorted by id."""
     items_dir = section_folder / "items"

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from sqlmodel import Session, func, select
 
+from assessment.content.loader import item_folder
 from assessment.grading.grader import GradeResult
 from assessment.models import Attempt, CodeRun, Item, Response, SectionAttempt, utcnow
 from assessment.services import delivery
@@ -28,7 +29,7 @@ def _sha(code: str) -> str:
 
 
 def item_dir(sections_dir: str | Path, item: Item) -> Path:
-    return Path(sections_dir) / item.section_id / "items" / item.item_key
+    return item_folder(sections_dir, item.section_id, item.item_key)
 
 
 def _open_code_response(session: Session, attempt: Attempt, response_id, *, grace_seconds: float,

@@ -377,16 +377,23 @@ def sweep_expired(*, session: Session, grace_seconds: float, now: dt.datetime | 
     return len(parts)
 
 
-def rescore_stale_sections(*, session: Session) -> int:
-    """Re-score closed sections whose count of graded responses moved since they were scored:
-    a code grade that landed while another request was closing the section. Returns how many."""
+#: A grade races a section's close only within seconds; looking back this far keeps the
+#: periodic check to recent sections instead of every response ever stored.
+RESCORE_WINDOW = dt.timedelta(hours=1)
+
+
+def rescore_stale_sections(*, session: Session, now: dt.datetime | None = None) -> int:
+    """Re-score recently closed sections whose count of graded responses moved since they were
+    scored: a code grade that landed while another request was closing the section."""
     from sqlmodel import func
 
+    recent = select(SectionAttempt.id).where(SectionAttempt.status == "closed",
+                                             SectionAttempt.closed_at > (now or utcnow()) - RESCORE_WINDOW)
     graded = (select(Response.section_attempt_id, func.count().label("n"))
-              .where(Response.status == "answered").group_by(Response.section_attempt_id).subquery())
+              .where(Response.status == "answered", Response.section_attempt_id.in_(recent))
+              .group_by(Response.section_attempt_id).subquery())
     stale = session.exec(select(SectionAttempt).join(graded, graded.c.section_attempt_id == SectionAttempt.id)
-                         .where(SectionAttempt.status == "closed",
-                                SectionAttempt.n_answered != graded.c.n)).all()
+                         .where(SectionAttempt.n_answered != graded.c.n)).all()
     for part in stale:
         apply_section_score(session=session, section_attempt=part)
     session.commit()
