@@ -28,7 +28,7 @@ from assessment.models import (
     SectionAttempt,
     utcnow,
 )
-from assessment.services import scoring
+from assessment.services import adaptive
 
 log = logging.getLogger(__name__)
 
@@ -233,8 +233,8 @@ def present_next_item(*, session: Session, attempt: Attempt, section_attempt: Se
     part = section_attempt
     done = _responses(session, part)
     assessment = session.get(Assessment, session.get(Invitation, attempt.invitation_id).assessment_id)
-    bank = scoring.section_bank(session=session, section_id=part.section_id)
-    choice = scoring.choose_next(bank=bank, answered=done, part=part, mode=assessment.mode,
+    bank = adaptive.section_bank(session=session, section_id=part.section_id)
+    choice = adaptive.choose_next(bank=bank, answered=done, part=part, mode=assessment.mode,
                                  rng=np.random.default_rng([attempt.seed, part.position, len(done)]))
     if choice.stop_reason is not None:
         close_section(session=session, section_attempt=part, reason=choice.stop_reason, now=now)
@@ -279,7 +279,7 @@ def apply_section_score(*, session: Session, section_attempt: SectionAttempt) ->
     """(Re)compute a section's IRT score from its graded responses; code still being graded
     joins when its grade is recorded."""
     part = section_attempt
-    result = scoring.score_section(_responses(session, part))
+    result = adaptive.score_section(_responses(session, part))
     part.theta, part.se = result.theta, result.se
     part.score, part.score_low, part.score_high, part.band = result.score, result.low, result.high, result.band
     part.diagnosis, part.n_answered = result.diagnosis, result.n_answered

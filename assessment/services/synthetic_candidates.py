@@ -12,7 +12,7 @@ from assessment.grading.grader import GradeResult
 from assessment.models import Assessment, Attempt
 from assessment.scoring import category_probabilities
 from assessment.services import coding, delivery
-from assessment.services.scoring import item_parameters
+from assessment.services.adaptive import item_parameters
 
 #: The spread of a candidate's section abilities around their general ability.
 SECTION_SPREAD = 0.6
