@@ -49,6 +49,9 @@ class Invitation(SQLModel, table=True):
     is_practice: bool = Field(default=False)
     created_at: dt.datetime = Field(default_factory=utcnow)
     expires_at: dt.datetime | None = None
+    # Accommodation: every section's time limit is multiplied by this when the attempt starts.
+    time_multiplier: float = Field(default=1.0)
+    revoked_at: dt.datetime | None = None  # a revoked link is treated as no link at all
 
 
 class Attempt(SQLModel, table=True):
