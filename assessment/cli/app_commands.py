@@ -263,7 +263,7 @@ def simulate(n: int, slug: str, seed: int | None) -> None:
     from sqlmodel import select
 
     from assessment.models import Assessment
-    from assessment.services.simulation import simulate_candidate
+    from assessment.services.synthetic_candidates import simulate_candidate
 
     app = _app()
     rng = np.random.default_rng(seed)
@@ -290,11 +290,11 @@ def calibrate(section_ids: tuple, min_responses: int | None, write: bool) -> Non
     fit. With --write, review the diff, then `assessment sections load`.
     """
     from assessment.content import load_bank
-    from assessment.services import calibration
+    from assessment.services import live_calibration
 
     app = _app()
     bank = load_bank(Path(app.config["SECTIONS_DIR"]))
-    minimum = min_responses or calibration.DEFAULT_MIN_RESPONSES
+    minimum = min_responses or live_calibration.DEFAULT_MIN_RESPONSES
     import pandas as pd
 
     with app.app_context(), pd.option_context("display.width", 160, "display.max_columns", 20):
@@ -304,8 +304,8 @@ def calibrate(section_ids: tuple, min_responses: int | None, write: bool) -> Non
             if section_id not in bank.sections:
                 _fail(f"unknown section {section_id!r}")
             try:
-                report = calibration.calibrate_section(session=get_session(), section_id=section_id,
-                                                       min_responses=minimum)
+                report = live_calibration.calibrate_section(session=get_session(), section_id=section_id,
+                                                            min_responses=minimum)
             except ValueError as exc:
                 _fail(f"{section_id}: {exc}")
             click.echo(f"\n== {section_id}: {report.n_persons} candidates, {len(report.changes)} items re-estimated, "
@@ -316,7 +316,7 @@ def calibrate(section_ids: tuple, min_responses: int | None, write: bool) -> Non
                                      "c_new", "infit", "outfit", "misfit") if c in report.changes]
                 click.echo(report.changes[shown].round(3).to_string())
             if write and not report.changes.empty:
-                for path in calibration.write_parameters(bank=bank, report=report):
+                for path in live_calibration.write_parameters(bank=bank, report=report):
                     click.echo(f"wrote {path}")
     if write:
         click.echo("\nReview the changes (git diff sections/), then: assessment sections validate && assessment sections load")

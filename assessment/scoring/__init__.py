@@ -12,10 +12,10 @@ from assessment.scoring.calibration import (CalibrationResult, calibrate,
                                             marginal_log_likelihood)
 from assessment.scoring.diagnosis import SkillDiagnosis, diagnose_skills
 from assessment.scoring.estimation import AbilityEstimate, estimate_ability
-from assessment.scoring.models import (category_probabilities, check_responses, expected_score,
-                                       gpcm_information, gpcm_probabilities, info_3pl,
-                                       item_information, log_category_probabilities,
-                                       log_likelihood, prob_3pl, test_information)
+from assessment.scoring.response_models import (category_probabilities, check_responses, expected_score,
+                                                gpcm_information, gpcm_probabilities, info_3pl,
+                                                item_information, log_category_probabilities,
+                                                log_likelihood, prob_3pl, test_information)
 from assessment.scoring.parameters import MODELS, ItemParameters
 from assessment.scoring.scale import BANDS, ScaledScore, band_of, scale_score, to_scale
 from assessment.scoring.fit import item_fit, reliability

@@ -57,7 +57,7 @@ from assessment.scoring.estimation import grid_log_likelihood
 from assessment.scoring.fit import item_fit, reliability
 from assessment.scoring.maximization import (A_PRIOR_SD, C_PRIOR, D_PRIOR_SD, derivatives_3pl,
                                              log_probability_table, update_3pl, update_divide_by_total, ItemState)
-from assessment.scoring.models import check_responses
+from assessment.scoring.response_models import check_responses
 from assessment.scoring.parameters import MODELS, ItemParameters
 from assessment.scoring.standard_errors import item_standard_errors
 

@@ -29,8 +29,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import expit, logsumexp
 
-from assessment.scoring.models import (check_responses, log_category_probabilities,
-                                       response_indicator)
+from assessment.scoring.response_models import (check_responses, log_category_probabilities,
+                                                response_indicator)
 from assessment.scoring.parameters import ItemParameters
 
 METHODS = ("eap", "map", "mle")
@@ -93,7 +93,7 @@ def grid_log_likelihood(params: ItemParameters, x: np.ndarray, nodes: np.ndarray
     ``sum_k [x_pj = k] log P(X_j = k | theta_q)`` summed over administered items, as matrix
     products: one per category on dense data, or the sparse one-hot response matrix times the
     table of log category probabilities (see
-    :func:`assessment.scoring.models.response_indicator`). Only items someone answered are
+    :func:`assessment.scoring.response_models.response_indicator`). Only items someone answered are
     evaluated.
     """
     mask = ~np.isnan(x)

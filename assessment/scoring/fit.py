@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import expit
 
-from assessment.scoring.models import pairwise_log_probabilities
+from assessment.scoring.response_models import pairwise_log_probabilities
 from assessment.scoring.parameters import ItemParameters
 
 FIT_RANGE = (0.5, 1.5)

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from assessment.scoring.models import item_information
+from assessment.scoring.response_models import item_information
 from assessment.scoring.parameters import ItemParameters
 
 

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from assessment.scoring.estimation import quadrature
-from assessment.scoring.models import (item_information, log_category_probabilities,
-                                       pairwise_log_probabilities)
+from assessment.scoring.response_models import (item_information, log_category_probabilities,
+                                                pairwise_log_probabilities)
 from assessment.scoring.parameters import ItemParameters
 
 PERSON_CHUNK = 1000

@@ -8,9 +8,9 @@ from sqlmodel import select
 
 from assessment.content import load_bank, validate_bank
 from assessment.models import Attempt, Response, SectionAttempt
-from assessment.services import calibration
+from assessment.services import live_calibration
 from assessment.services.bank import sync_bank
-from assessment.services.simulation import simulate_candidate
+from assessment.services.synthetic_candidates import simulate_candidate
 from factories import make_assessment
 from support import FIXTURE_BANK
 
@@ -37,7 +37,7 @@ def test_calibration_dry_run_and_write_back(db_session, tmp_path):
     for _ in range(120):
         simulate_candidate(session=db_session, assessment=assessment, rng=rng)
     assert len(db_session.exec(select(Attempt)).all()) == 120
-    report = calibration.calibrate_section(session=db_session, section_id="alpha", min_responses=50)
+    report = live_calibration.calibrate_section(session=db_session, section_id="alpha", min_responses=50)
     assert report.n_persons == 120 and len(report.changes) == 8 and report.skipped == {}
     assert np.isfinite(report.loglik) and 0 < report.reliability < 1
     assert set(report.changes.columns) >= {"a_old", "a_new", "se_a", "b_new", "se_b", "infit", "outfit", "misfit"}
@@ -47,7 +47,7 @@ def test_calibration_dry_run_and_write_back(db_session, tmp_path):
 
     bank_dir = Path(shutil.copytree(FIXTURE_BANK, tmp_path / "sections"))
     bank = load_bank(bank_dir)
-    written = calibration.write_parameters(bank=bank, report=report)
+    written = live_calibration.write_parameters(bank=bank, report=report)
     assert len(written) == 8
     text = (bank_dir / "alpha" / "items" / "alpha-q01.yaml").read_text()
     assert "version: 2" in text and "irt: {model: 3pl, a: " in text and "# calibrated" in text
@@ -58,5 +58,5 @@ def test_calibration_dry_run_and_write_back(db_session, tmp_path):
 
 
 def test_items_with_too_few_responses_are_kept(db_session):
-    report = calibration.calibrate_section(session=db_session, section_id="beta", min_responses=50)
+    report = live_calibration.calibrate_section(session=db_session, section_id="beta", min_responses=50)
     assert report.changes.empty and set(report.skipped) == {f"beta-q{n:02d}" for n in range(8)}
