@@ -1,0 +1,51 @@
+"""Commands that run the service: serve (gunicorn or the dev server), sweeper, worker."""
+import logging
+import signal
+import threading
+
+import click
+
+from assessment.cli.app_commands import _app, _fail, _serve
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64),
+              help="gunicorn worker processes (about one per core).")
+@click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64),
+              help="Threads per worker (gthread): requests waiting on the database or a sample run do not block others.")
+@click.option("--no-sweeper", is_flag=True, help="Do not start a sweeper process beside the web workers "
+              "(when `assessment sweeper` runs as its own service).")
+@click.option("--dev", is_flag=True, help="Werkzeug's development server with in-process sweeper instead of gunicorn.")
+def serve(host: str, port: int, workers: int, threads: int, no_sweeper: bool, dev: bool) -> None:
+    """Serve the app: gunicorn web workers and one sweeper (exactly one sweeps across servers)."""
+    if dev:
+        _serve(_app(), host, port)
+        return
+    from assessment.ops import configure_json_logging
+    from assessment.serving import serve_production
+
+    _app()  # refuse a bad configuration (e.g. no SECRET_KEY) here, with a message, not in every worker
+    configure_json_logging()
+    serve_production(host=host, port=port, workers=workers, threads=threads, sweeper=not no_sweeper)
+
+
+@click.command()
+def sweeper() -> None:
+    """Close expired sections and re-queue ungraded code every SWEEP_INTERVAL_SECONDS.
+
+    Any number may run (one per server): a leader lock lets exactly one sweep at a time, and
+    another takes over within one interval when the leader dies."""
+    from assessment.ops import configure_json_logging
+    from assessment.serving import run_sweeper
+
+    configure_json_logging()
+    app = _app(RUN_SWEEPER=False)
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    run_sweeper(app, stop)
+
+
+COMMANDS = [serve, sweeper]

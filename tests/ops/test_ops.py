@@ -1,0 +1,75 @@
+"""Liveness, readiness and request logging: what a load balancer and a log pipeline rely on."""
+import json
+import logging
+
+from assessment.ops import JsonFormatter, redact_path
+
+
+def test_healthz_answers_without_touching_dependencies(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok"}
+
+
+def test_readyz_reports_the_database_as_ready(client):
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["status"] == "ready"
+    assert body["checks"]["database"]["ok"] is True
+    assert "queue" not in body["checks"]  # no REDIS_URL configured: no queue to check
+
+
+def test_readyz_is_503_with_retry_advice_when_the_queue_is_unreachable(make_app):
+    # Port 1 on the loopback: nothing listens, the connection is refused at once.
+    app = make_app(REDIS_URL="redis://127.0.0.1:1/0")
+    response = app.test_client().get("/readyz")
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "5"
+    body = response.get_json()
+    assert body["checks"]["database"]["ok"] is True
+    assert body["checks"]["queue"]["ok"] is False
+    assert "Connection" in body["checks"]["queue"]["error"]
+
+
+def test_readyz_is_ready_with_the_real_redis(make_app):
+    app = make_app(REDIS_URL="redis://127.0.0.1:6379/15")
+    response = app.test_client().get("/readyz")
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["checks"]["queue"]["ok"] is True
+
+
+def test_readyz_is_503_when_the_database_is_unreachable(make_app):
+    app = make_app(DATABASE_URL="postgresql+psycopg://postgres@127.0.0.1:1/test")
+    response = app.test_client().get("/readyz")
+    assert response.status_code == 503
+    assert response.get_json()["checks"]["database"]["ok"] is False
+
+
+def test_every_response_carries_a_request_id_and_a_sane_one_is_kept(client):
+    generated = client.get("/healthz").headers["X-Request-ID"]
+    assert len(generated) == 16
+    assert client.get("/healthz", headers={"X-Request-ID": "lb-1234abcd"}).headers["X-Request-ID"] == "lb-1234abcd"
+    # A forged id that could break a log line is replaced, not echoed.
+    forged = client.get("/healthz", headers={"X-Request-ID": 'x" {"level":"ERROR"}'}).headers["X-Request-ID"]
+    assert forged != 'x" {"level":"ERROR"}'
+    assert len(forged) == 16
+
+
+def test_access_log_is_json_with_the_token_redacted(make_app, caplog):
+    app = make_app(ACCESS_LOG=True)
+    with caplog.at_level(logging.INFO, logger="assessment.access"):
+        app.test_client().get("/t/SECRET-TOKEN-abc123/anything", headers={"X-Request-ID": "req-00000001"})
+    records = [r for r in caplog.records if r.name == "assessment.access"]
+    assert len(records) == 1
+    line = JsonFormatter().format(records[0])
+    entry = json.loads(line)
+    assert entry["request_id"] == "req-00000001"
+    assert entry["path"] == "/t/<token>/anything"
+    assert entry["status"] == 404
+    assert "SECRET-TOKEN" not in line
+
+
+def test_redact_path_leaves_other_paths_alone():
+    assert redact_path("/t/abc/sections/1/start") == "/t/<token>/sections/1/start"
+    assert redact_path("/practice/ai-skills") == "/practice/ai-skills"
