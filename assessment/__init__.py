@@ -13,7 +13,7 @@ def create_app(test_config=None):
     # ASSESSMENT_INSTANCE_PATH moves the instance folder (config.py, the SQLite file, secrets).
     app = Flask(__name__, instance_relative_config=True,
                 instance_path=os.environ.get("ASSESSMENT_INSTANCE_PATH") or None)
-    from assessment import config, db, errors, security, workers
+    from assessment import config, db, errors, ops, security, workers
     from assessment.candidate import bp as candidate_bp
     from assessment.content import markdown as content_markdown
 
@@ -21,6 +21,7 @@ def create_app(test_config=None):
     config.load_config(app, test_config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     db.init_app(app)
+    ops.init_app(app)
     security.init_app(app)
     errors.init_app(app)
     content_markdown.init_app(app)

@@ -26,6 +26,8 @@ class Defaults:
     WTF_CSRF_TIME_LIMIT = None  # a test can last hours; the token is bound to the session anyway
     SANDBOX_PRODUCTION = None  # None: required layers enforced unless debug/testing
     RUN_SWEEPER = True
+    ACCESS_LOG = False  # one JSON line per request (gunicorn serving turns it on)
+    REDIS_URL = None  # set: background jobs go through the queue on Redis (`assessment worker`)
 
 
 def _coerce(value: str):

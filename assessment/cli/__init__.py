@@ -27,6 +27,10 @@ def _register() -> None:
     main.add_command(grade.sandbox)
     for command in app_commands.COMMANDS:
         main.add_command(command)
+    from assessment.cli import ops_commands
+
+    for command in ops_commands.COMMANDS:
+        main.add_command(command)
 
 
 _register()

@@ -233,14 +233,6 @@ def demo(host: str, port: int, no_serve: bool) -> None:
 
 
 @click.command()
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=5000, show_default=True, type=int)
-def serve(host: str, port: int) -> None:
-    """Serve the app with the embedded server and in-process workers (for scale-out use gunicorn)."""
-    _serve(_app(), host, port)
-
-
-@click.command()
 def sweep() -> None:
     """Close every section whose time is up (the server does this itself every 30 s too)."""
     app = _app()
@@ -322,4 +314,4 @@ def calibrate(section_ids: tuple, min_responses: int | None, write: bool) -> Non
         click.echo("\nReview the changes (git diff sections/), then: assessment sections validate && assessment sections load")
 
 
-COMMANDS = [db, sections, demo, serve, sweep, simulate, calibrate]
+COMMANDS = [db, sections, demo, sweep, simulate, calibrate]
