@@ -6,7 +6,7 @@ from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from assessment.grading.objective import AnswerError
+from assessment.content.answers import AnswerError
 from assessment.services.delivery import DeliveryError
 
 log = logging.getLogger(__name__)

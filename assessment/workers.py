@@ -40,7 +40,7 @@ class GradingQueue:
 
     def run_sample(self, item_folder, code: str):
         """Grade on the sample tests and wait for the result (bounded by the item's limits)."""
-        from assessment.grading.task import load_coding_task
+        from assessment.content.coding import load_coding_task
 
         task = load_coding_task(item_folder)
         timeout = 30 + len(task.cases("sample")) * (task.limits.time_s + 1)
@@ -49,7 +49,7 @@ class GradingQueue:
     def enqueue(self, response_id: int) -> bool:
         """Queue the hidden-test grading of a submitted response (once, however often asked)."""
         from assessment.db import get_session
-        from assessment.grading.task import load_coding_task
+        from assessment.content.coding import load_coding_task
         from assessment.services import coding
 
         with self._lock:

@@ -339,9 +339,10 @@ def _numeric_fields(data: dict, col: _Collector) -> dict:
 
 
 def _code_fields(data: dict, col: _Collector, folder: Path | None, problems: list[Problem], root: Path) -> dict:
-    """A coding item's own checks live with its grader (assessment.grading.task): item.yaml's
-    code fields, the five files, their imports, and the test files' CASES."""
-    from assessment.grading.task import load_coding_task, validate_coding_item
+    """A coding item's own checks (assessment.content.coding): item.yaml's code fields, the five
+    files, their imports, and the test files' CASES.  The test files' text is part of the
+    version (and of its content hash), so grading never reads them from disk again."""
+    from assessment.content.coding import load_coding_task, validate_coding_item
 
     if folder is None:
         col.add(data, "type", "a code item must be a folder items/<id>/ with item.yaml and its .py files")
@@ -354,10 +355,10 @@ def _code_fields(data: dict, col: _Collector, folder: Path | None, problems: lis
     if found:
         return {}
     task = load_coding_task(folder)
-    visible = {name: (folder / name).read_text(encoding="utf-8") for name in ("starter.py", "sample_tests.py")}
     return {"code": {"function": task.function, "limits": dataclasses.asdict(task.limits),
                      "partial_credit": list(task.partial_credit),
-                     "starter": visible["starter.py"], "sample_tests": visible["sample_tests.py"]}}
+                     "starter": (folder / "starter.py").read_text(encoding="utf-8"),
+                     "sample_tests": task.source("sample"), "hidden_tests": task.source("hidden")}}
 
 
 def _irt_fields(data: dict, col: _Collector, item_type: str, n_categories: int) -> dict | None:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from assessment.content.specs import Bank, ItemSpec
-from assessment.grading.objective import AnswerError, parse_answer, score_answer
+from assessment.content.answers import AnswerError, parse_answer, score_answer
 
 REVIEWABLE = ("single_choice", "multiple_choice", "numeric")
 

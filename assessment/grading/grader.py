@@ -14,10 +14,11 @@ import logging
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from assessment.grading import codec
+from assessment.content import codec
+from assessment.content.coding import CodingTask
+from assessment.content.problems import Problem
 from assessment.grading.compare import compare
 from assessment.grading.sandbox import RunOutcome, Sandbox, SandboxUnavailable
-from assessment.grading.task import CodingTask, Problem
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +69,7 @@ def default_sandbox() -> Sandbox:
 @functools.lru_cache(maxsize=1)
 def _support_files() -> dict[str, bytes]:
     return {"_harness.py": (_HERE / "_harness.py").read_bytes(),
-            "_codec.py": (_HERE / "codec.py").read_bytes()}
+            "_codec.py": Path(codec.__file__).read_bytes()}
 
 
 def category_for(score: float, thresholds: tuple[float, ...]) -> int:
@@ -246,24 +247,11 @@ def check_reference_code(task: CodingTask, sandbox: Sandbox | None = None) -> li
                        which="hidden", sandbox=sandbox)
         failing = [t.name for t in result.tests if t.status != "passed"]
         if result.status == "sandbox error":
-            problems.append(Problem(name, "", "could not be graded: the sandbox is unavailable"))
+            problems.append(Problem(name, None, "", "could not be graded: the sandbox is unavailable"))
         elif must_pass and failing:
-            problems.append(Problem(name, "hidden_tests.py", "fails hidden tests: " + ", ".join(
+            problems.append(Problem(name, None, "hidden_tests.py", "fails hidden tests: " + ", ".join(
                 f"{t.name} ({t.status})" for t in result.tests if t.status != "passed")))
         elif not must_pass and not failing:
-            problems.append(Problem(name, "hidden_tests.py",
+            problems.append(Problem(name, None, "hidden_tests.py",
                                     "passes every hidden test; it must fail at least one"))
     return problems
-
-
-class CodeGrader:
-    """The "code" entry of the grader registry."""
-
-    item_type = "code"
-
-    def grade(self, task: CodingTask, code: str, *, which: str = "hidden",
-              slot: int | None = None) -> GradeResult:
-        return grade(task, code, which=which, slot=slot)
-
-
-GRADERS = {"code": CodeGrader()}

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from assessment.grading.grader import GradeResult, grade
 from assessment.grading.sandbox import Sandbox, SandboxConfig
-from assessment.grading.task import CodingTask, load_coding_task
+from assessment.content.coding import CodingTask, load_coding_task
 
 log = logging.getLogger(__name__)
 

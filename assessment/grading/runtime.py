@@ -17,7 +17,8 @@ import subprocess
 from importlib import metadata
 from pathlib import Path
 
-from assessment.grading.sandbox import Limits, Sandbox, SandboxConfig, runtime_python
+from assessment.content.coding import Limits
+from assessment.grading.sandbox import Sandbox, SandboxConfig, runtime_python
 
 log = logging.getLogger(__name__)
 

@@ -24,6 +24,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from assessment.content.coding import Limits
 from assessment.grading import _launcher
 
 log = logging.getLogger(__name__)
@@ -54,15 +55,6 @@ def default_work_root() -> Path:
 
 def _env_flag(name: str) -> bool:
     return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
-
-
-@dataclass(frozen=True)
-class Limits:
-    """Per-test time, the process's data memory, and captured output (item.yaml ``limits``)."""
-
-    time_s: float = 2.0
-    memory_mb: int = 256
-    output_kb: int = 64
 
 
 @dataclass(frozen=True)

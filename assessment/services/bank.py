@@ -30,9 +30,21 @@ def _digest(payload) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def item_hash(spec: ItemSpec) -> str:
-    return _digest({"type": spec.type, "band": spec.band, "skills": spec.skills, "body": spec.body(),
+def item_hash(spec: ItemSpec, body: dict | None = None) -> str:
+    return _digest({"type": spec.type, "band": spec.band, "skills": spec.skills, "body": body or spec.body(),
                     "irt": spec.irt, "section": spec.section_id})
+
+
+def _backfill_hidden_tests(spec: ItemSpec, row: Item) -> None:
+    """Coding rows loaded before versions stored their hidden tests: if the row matches the
+    spec in everything else, store the tests from disk with it (it is the same version)."""
+    body = spec.body()
+    code = body.get("code")
+    if row.type != "code" or not code or "hidden_tests" in (row.body.get("code") or {}):
+        return
+    legacy = {**body, "code": {k: v for k, v in code.items() if k != "hidden_tests"}}
+    if row.content_hash == item_hash(spec, legacy):
+        row.body, row.content_hash = body, item_hash(spec)
 
 
 def _section_fields(spec: SectionSpec) -> dict:
@@ -50,6 +62,9 @@ def sync_bank(bank: Bank, *, session: Session) -> SyncReport:
     an existing version's content changed: the author must bump `version`."""
     report = SyncReport(sections=len(bank.sections))
     existing = {(i.item_key, i.version): i for i in session.exec(select(Item)).all()}
+    for spec in bank.items.values():
+        if (row := existing.get((spec.id, spec.version))) is not None:
+            _backfill_hidden_tests(spec, row)
     conflicts = [
         f"{spec.path}: item {spec.id!r} version {spec.version} changed since it was loaded; "
         f"bump `version:` to {max(v for k, v in existing if k == spec.id) + 1}"

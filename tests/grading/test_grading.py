@@ -10,10 +10,10 @@ import pytest
 from click.testing import CliRunner
 
 from assessment.grading import grader
-from assessment.grading.grader import GRADERS, category_for
+from assessment.grading.grader import category_for
 from assessment.grading.pool import GradingPool
 from assessment.grading.sandbox import Layers, Sandbox
-from assessment.grading.task import load_coding_task
+from assessment.content.coding import load_coding_task
 from grading_support import FIXTURES, SOFTMAX
 
 FRAME = FIXTURES / "sections" / "fixtures" / "items" / "fx-frame"
@@ -92,9 +92,9 @@ def test_each_limit_has_its_own_status(make_item, run):
         assert result.status == status, (status, result)
 
 
-def test_the_registry_has_the_code_grader(monkeypatch, sandbox, softmax_task):
+def test_grade_uses_the_process_sandbox_by_default(monkeypatch, sandbox, softmax_task):
     monkeypatch.setattr(grader, "default_sandbox", lambda: sandbox)
-    result = GRADERS["code"].grade(softmax_task, (SOFTMAX / "solution.py").read_text())
+    result = grader.grade(softmax_task, (SOFTMAX / "solution.py").read_text())
     assert result.status == "passed"
     assert json.loads(json.dumps(result.to_dict()))["tests"][0]["status"] == "passed"
 

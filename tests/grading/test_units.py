@@ -8,9 +8,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from assessment.grading import codec
+from assessment.content import codec
+from assessment.content.coding import (Limits, TaskError, load_coding_task, task_from_body,
+                                       validate_coding_item)
+from assessment.content.problems import Problem
 from assessment.grading.compare import compare
-from assessment.grading.task import Problem, TaskError, load_coding_task, validate_coding_item
 from grading_support import FIXTURES, SOFTMAX
 
 
@@ -127,13 +129,34 @@ def test_validation_checks_case_counts(tmp_path):
                                                                         "CASES")]
 
 
-def test_test_files_are_reread_when_changed(tmp_path):
+def test_a_task_keeps_the_tests_it_was_loaded_with(tmp_path):
+    """A task is one version's snapshot: editing the folder afterwards changes nothing."""
     item = shutil.copytree(SOFTMAX, tmp_path / "fx-softmax")
     task = load_coding_task(item)
     assert len(task.cases("hidden")) == 6
-    import os
+    before = task.tests_sha256("hidden")
     (item / "hidden_tests.py").write_text('CASES = [{"name": "a", "args": [1], "expected": 1}]\n')
-    os.utime(item / "hidden_tests.py", ns=(1, 1))
-    assert len(task.cases("hidden")) == 1
-    with pytest.raises(ValueError):
+    assert len(task.cases("hidden")) == 6 and task.tests_sha256("hidden") == before
+    assert len(load_coding_task(item).cases("hidden")) == 1
+    with pytest.raises(ValueError, match="'sample' or 'hidden'"):
         task.cases("secret")
+
+
+def test_task_from_a_stored_body_equals_the_task_from_the_folder():
+    from assessment.content.loader import load_bank
+    from support import FIXTURE_BANK
+
+    spec = load_bank(FIXTURE_BANK).items["gamma-double"]
+    from_disk = load_coding_task(spec.path)
+    stored = task_from_body(spec.id, spec.body())
+    assert stored.function == from_disk.function and stored.item_id == "gamma-double"
+    assert stored.limits == from_disk.limits and isinstance(stored.limits, Limits)
+    assert stored.partial_credit == from_disk.partial_credit
+    assert stored.cases("hidden") == from_disk.cases("hidden")
+    assert stored.cases("sample") == from_disk.cases("sample")
+    assert stored.item_dir is None
+
+
+def test_a_stored_body_without_test_files_is_refused_by_name():
+    with pytest.raises(ValueError, match="fx-old.*sections load"):
+        task_from_body("fx-old", {"code": {"function": "f", "sample_tests": "CASES = []"}})
