@@ -1,0 +1,16 @@
+CASES = [
+    {"name": "example from the statement", "args": [[["a", "x", "b"]], [{"a", "b"}], 3], "expected": 5 / 6},
+    {"name": "only the first k recommendations count", "args": [[["x", "y", "a"]], [{"a"}], 2], "expected": 0.0},
+    {"name": "divide by min(k, |R|), not by the hits", "args": [[["a", "x", "y"]], [{"a", "b", "c"}], 3],
+     "expected": 1 / 3},
+    {"name": "divide by min(k, |R|), not by k", "args": [[["x", "a", "y", "z"]], [{"a"}], 4], "expected": 0.5},
+    {"name": "duplicates count once", "args": [[["a", "a", "b"]], [{"a", "b"}], 3], "expected": (1 + 2 / 3) / 2},
+    {"name": "list shorter than k", "args": [[["b"]], [{"a", "b"}], 5], "expected": 0.5},
+    {"name": "users with no relevant items are left out",
+     "args": [[["a"], ["x"], ["q"]], [{"a"}, set(), {"z"}], 1], "expected": 0.5},
+    {"name": "no user has relevant items", "args": [[["a"], ["b"]], [set(), set()], 3], "expected": 0.0},
+    {"name": "no users at all", "args": [[], [], 10], "expected": 0.0},
+    {"name": "three users averaged",
+     "args": [[[1, 2, 3, 4], [5, 6, 7, 8], [9, 10]], [{2, 4}, {5}, {11, 12}], 4],
+     "expected": ((1 / 2 + 2 / 4) / 2 + 1.0 + 0.0) / 3},
+]
