@@ -21,11 +21,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from assessment.content.coding import Limits, load_coding_task  # noqa: E402
 from assessment.grading.grader import grade  # noqa: E402
 from assessment.grading.pool import GradingPool  # noqa: E402
-from assessment.content.coding import Limits  # noqa: E402
 from assessment.grading.sandbox import Sandbox  # noqa: E402
-from assessment.content.coding import load_coding_task  # noqa: E402
 
 ITEM = ROOT / "tests" / "grading" / "fixtures" / "sections" / "fixtures" / "items" / "fx-softmax"
 HOSTILE = {

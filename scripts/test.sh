@@ -14,6 +14,8 @@ export PYTHONDONTWRITEBYTECODE=1 OPENBLAS_NUM_THREADS=1
 if (($#)); then
   exec .venv/bin/python -m pytest "$@"
 fi
+# Lint and import order first: seconds, and a failure names file and line.
+.venv/bin/ruff check .
 .venv/bin/python -m pytest
 # The same web and service tests on PostgreSQL (the service runs on 127.0.0.1:5432 here and in CI).
 TEST_DATABASE_URL=${TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} \

@@ -8,6 +8,7 @@ from assessment import create_app, migrate
 from assessment.content import load_bank
 from support import FIXTURE_BANK, fresh_postgres_database
 
+
 @pytest.fixture
 def database_url(tmp_path):
     base = os.environ.get("TEST_DATABASE_URL")

@@ -191,13 +191,13 @@ def _serve(app, host: str, port: int) -> None:
 @click.option("--no-serve", is_flag=True, help="Set everything up and print the links, but do not start the server.")
 def demo(host: str, port: int, no_serve: bool) -> None:
     """Everything for a first look: database, bank, a demo assessment with links, the server."""
+    from flask import Flask
+
     from assessment import migrate
     from assessment.config import SECRET_KEY_FILE
     from assessment.content import BankError, load_bank
     from assessment.services import demo as demo_service
     from assessment.services.bank import sync_bank
-
-    from flask import Flask
 
     instance = Path(os.environ.get("ASSESSMENT_INSTANCE_PATH")
                     or Flask("assessment", instance_relative_config=True).instance_path)

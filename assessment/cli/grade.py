@@ -30,8 +30,8 @@ def grade(item: str, code_file: Path, sample: bool, sections_dir: Path, slot: in
     """Grade FILE against an item's hidden tests in the sandbox and print JSON.
 
     Exit status: 0 passed, 1 not passed, 2 the item or the sandbox is unusable."""
-    from assessment.grading.grader import grade as grade_code
     from assessment.content.coding import TaskError, load_coding_task
+    from assessment.grading.grader import grade as grade_code
 
     section, _, item_id = item.partition("/")
     if not section or not item_id or "/" in item_id:

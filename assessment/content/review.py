@@ -8,8 +8,8 @@ import csv
 from dataclasses import dataclass
 from pathlib import Path
 
-from assessment.content.specs import Bank, ItemSpec
 from assessment.content.answers import AnswerError, parse_answer, score_answer
+from assessment.content.specs import Bank, ItemSpec
 
 REVIEWABLE = ("single_choice", "multiple_choice", "numeric")
 

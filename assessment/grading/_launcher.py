@@ -11,13 +11,13 @@ prints one report on stdout.  Config and report are ``marshal`` data (both ends 
 root-side processes, the config sits in a root-only dir): importing json here would add ~5 ms
 to every run, about a sixth of the per-run overhead budget.
 """
+import _signal as signal  # the C module: `signal` pulls in enum, ~3 ms per run
 import ctypes
 import fcntl
 import marshal
 import os
 import resource
 import select
-import _signal as signal  # the C module: `signal` pulls in enum, ~3 ms per run
 import sys
 import time
 

@@ -73,8 +73,8 @@ def test_every_distractor_explains_its_misconception(bank):
 @pytest.mark.skipif(os.geteuid() != 0, reason="the sandbox switches to per-slot uids: needs root "
                                               "(CI and scripts/test.sh run as root)")
 def test_coding_keys_reference_passes_wrong_and_starter_do_not(bank):
-    from assessment.grading.pool import GradingPool
     from assessment.content.coding import load_coding_task
+    from assessment.grading.pool import GradingPool
 
     coding = sorted((i for i in bank.items.values() if i.type == "code"), key=lambda i: i.id)
     assert len(coding) >= 30

@@ -2,13 +2,11 @@
 import shutil
 from pathlib import Path
 
-from support import FIXTURE_BANK
-
 import pytest
 
 from assessment.content import BankError, load_bank, validate_bank
 from assessment.content.irt_defaults import default_irt
-
+from support import FIXTURE_BANK
 
 
 @pytest.fixture

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from assessment.grading.grader import grade
 from assessment.content.coding import Limits, load_coding_task
+from assessment.grading.grader import grade
 from assessment.grading.sandbox import Sandbox, SandboxConfig, _rmtree, default_work_root
 from grading_support import SLOTS, SOFTMAX, TEST_BASE_UID, slot_processes
 

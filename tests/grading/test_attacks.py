@@ -12,8 +12,7 @@ import pytest
 
 from assessment.grading.grader import grade
 from assessment.grading.sandbox import Sandbox, SlotLock
-from grading_support import (TEST_BASE_UID, needs_landlock, needs_root, needs_seccomp,
-                             slot_processes)
+from grading_support import TEST_BASE_UID, needs_landlock, needs_root, needs_seccomp, slot_processes
 
 
 def test_infinite_loop_is_stopped_per_test(make_item, run):

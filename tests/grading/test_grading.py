@@ -9,11 +9,11 @@ import shutil
 import pytest
 from click.testing import CliRunner
 
+from assessment.content.coding import load_coding_task
 from assessment.grading import grader
 from assessment.grading.grader import category_for
 from assessment.grading.pool import GradingPool
 from assessment.grading.sandbox import Layers, Sandbox
-from assessment.content.coding import load_coding_task
 from grading_support import FIXTURES, SOFTMAX
 
 FRAME = FIXTURES / "sections" / "fixtures" / "items" / "fx-frame"

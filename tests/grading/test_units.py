@@ -9,8 +9,7 @@ import pandas as pd
 import pytest
 
 from assessment.content import codec
-from assessment.content.coding import (Limits, TaskError, load_coding_task, task_from_body,
-                                       validate_coding_item)
+from assessment.content.coding import Limits, TaskError, load_coding_task, task_from_body, validate_coding_item
 from assessment.content.problems import Problem
 from assessment.grading.compare import compare
 from grading_support import FIXTURES, SOFTMAX
