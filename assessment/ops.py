@@ -6,11 +6,13 @@ takes a server out of rotation during a database outage instead of sending candi
 Every request gets an id (the caller's `X-Request-ID` when it is sane, else a new one) that is
 echoed in the response and written in one JSON access-log line, with invitation tokens redacted.
 """
+import hashlib
 import json
 import logging
 import re
 import secrets
 import time
+from pathlib import Path
 
 from flask import Blueprint, Flask, current_app, g, jsonify, request
 
@@ -87,7 +89,77 @@ def _end_request(response):
     return response
 
 
+#: Fingerprinted static files never change under their URL, so browsers and proxies keep them
+#: for a year; a new deployment changes the fingerprint and with it the URL.
+STATIC_MAX_AGE_SECONDS = 365 * 24 * 3600
+
+
+def _static_fingerprint(app: Flask):
+    cache: dict[str, tuple[float, str]] = {}
+
+    def add_fingerprint(endpoint: str, values: dict) -> None:
+        if endpoint != "static" or "filename" not in values or "v" in values:
+            return
+        path = Path(app.static_folder) / values["filename"]
+        try:
+            mtime = path.stat().st_mtime
+        except OSError:
+            return
+        cached = cache.get(values["filename"])
+        if cached is None or cached[0] != mtime:
+            cached = (mtime, hashlib.sha256(path.read_bytes()).hexdigest()[:12])
+            cache[values["filename"]] = cached
+        values["v"] = cached[1]
+
+    return add_fingerprint
+
+
+def _cache_static(response):
+    if request.endpoint == "static" and request.args.get("v") and response.status_code == 200:
+        response.cache_control.public = True
+        response.cache_control.max_age = STATIC_MAX_AGE_SECONDS
+        response.cache_control.immutable = True
+    return response
+
+
+#: What a client is told during a database or queue outage: nothing it saved is lost, and a
+#: retry after a few seconds is the right move (the page's autosave retries by itself).
+OUTAGE_MESSAGE = ("The service is briefly unavailable (database or queue). Everything you saved is safe; "
+                  "retry in a few seconds.")
+OUTAGE_RETRY_AFTER_SECONDS = 5
+
+
+def _dependency_down(exc):
+    from assessment.errors import error_response
+
+    logging.getLogger(__name__).warning("dependency unavailable on %s %s: %s", request.method,
+                                        redact_path(request.path), type(exc).__name__)
+    response, status = error_response(503, OUTAGE_MESSAGE)
+    response = current_app.make_response((response, status))
+    response.headers["Retry-After"] = str(OUTAGE_RETRY_AFTER_SECONDS)
+    return response
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Behind nginx (TRUSTED_PROXIES = number of proxies in front): the client's address for rate
+    limits and https in generated links come from the proxy's X-Forwarded-* headers."""
+    hops = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
+
 def init_app(app: Flask) -> None:
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
+    from sqlalchemy.exc import OperationalError
+
+    _trust_proxies(app)
+    for outage in (OperationalError, RedisConnectionError, RedisTimeoutError):
+        app.register_error_handler(outage, _dependency_down)
     app.before_request(_begin_request)
     app.after_request(_end_request)
+    app.after_request(_cache_static)
+    app.url_defaults(_static_fingerprint(app))
     app.register_blueprint(bp)

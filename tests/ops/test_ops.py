@@ -73,3 +73,37 @@ def test_access_log_is_json_with_the_token_redacted(make_app, caplog):
 def test_redact_path_leaves_other_paths_alone():
     assert redact_path("/t/abc/sections/1/start") == "/t/<token>/sections/1/start"
     assert redact_path("/practice/ai-skills") == "/practice/ai-skills"
+
+
+def test_static_urls_are_fingerprinted_and_cached_for_a_year(app):
+    with app.test_request_context():
+        from flask import url_for
+
+        url = url_for("static", filename="css/app.css")
+    assert "?v=" in url and len(url.split("?v=")[1]) == 12
+    with app.test_client().get(url) as response:
+        assert response.status_code == 200
+        assert response.cache_control.max_age == 365 * 24 * 3600
+        assert response.cache_control.immutable
+    # Without the fingerprint the URL may change content under it: no long lifetime.
+    with app.test_client().get("/static/css/app.css") as plain:
+        assert plain.cache_control.max_age != 365 * 24 * 3600
+
+
+def test_a_database_outage_is_a_503_with_retry_advice_not_a_500(make_app):
+    app = make_app(DATABASE_URL="postgresql+psycopg://postgres@127.0.0.1:1/test")
+    response = app.test_client().get("/practice/anything", headers={"Accept": "application/json"})
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "5"
+    assert "Everything you saved is safe" in response.get_json()["error"]
+
+
+def test_trusted_proxy_headers_are_used_only_when_configured(make_app):
+    from flask import request
+
+    seen = []
+    for hops in (0, 1):
+        app = make_app(TRUSTED_PROXIES=hops)
+        app.add_url_rule("/whoami", "whoami", lambda: seen.append(request.remote_addr) or "ok")
+        app.test_client().get("/whoami", headers={"X-Forwarded-For": "203.0.113.9"})
+    assert seen == ["127.0.0.1", "203.0.113.9"]

@@ -105,6 +105,10 @@ def test_serve_runs_gunicorn_workers_and_one_sweeper(tmp_path):
         assert (status, body) == (200, {"status": "ok"})
         status, body = _get(f"http://127.0.0.1:{port}/readyz")
         assert status == 200 and body["checks"]["database"]["ok"]
+        lock_file = tmp_path / "sweeper.lock"
+        while not (lock_file.exists() and lock_file.read_text().strip()):
+            assert time.monotonic() < deadline + 30, "no sweeper took the lead"
+            time.sleep(0.2)
         time.sleep(2.5)  # a few sweep intervals
     finally:
         os.killpg(server.pid, signal.SIGTERM)
