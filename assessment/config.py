@@ -25,8 +25,17 @@ class Defaults:
     SESSION_COOKIE_SECURE = True
     WTF_CSRF_TIME_LIMIT = None  # a test can last hours; the token is bound to the session anyway
     SANDBOX_PRODUCTION = None  # None: required layers enforced unless debug/testing
+    SANDBOX_RUNTIME = None     # the sandbox's interpreter venv (default /var/lib/assessment/...)
+    SANDBOX_WORK = None        # where run dirs are made (default /dev/shm when writable)
+    SANDBOX_BASE_UID = None    # first slot uid (default 61000)
+    SANDBOX_SLOTS = None       # grading slots (default one per core)
+    SANDBOX_LOCKS = None       # slot lock dir
+    #: Commands that sign nothing (db upgrade, sections, irt, grade) set this False, so a new
+    #: installation can create its schema before it has a secret key.
+    SECRET_KEY_REQUIRED = True
     RUN_SWEEPER = True
     ACCESS_LOG = False  # one JSON line per request (gunicorn serving turns it on)
+    TRUSTED_PROXIES = 0  # proxies in front (nginx: 1): client address and scheme from X-Forwarded-*
     REDIS_URL = None  # set: background jobs go through the queue on Redis (`assessment worker`)
 
 
@@ -61,8 +70,24 @@ def load_config(app, test_config=None) -> None:
     if app.debug or app.testing:
         # Local http://127.0.0.1 has no TLS; a Secure cookie would never come back.
         app.config["SESSION_COOKIE_SECURE"] = False
-    elif app.config["SECRET_KEY"] == DEFAULT_SECRET_KEY:
+    elif app.config["SECRET_KEY"] == DEFAULT_SECRET_KEY and app.config["SECRET_KEY_REQUIRED"]:
         raise RuntimeError(
             "SECRET_KEY is the built-in development value. Set ASSESSMENT_SECRET_KEY "
             "(e.g. python -c 'import secrets; print(secrets.token_hex(32))') or run with debug."
         )
+
+
+def sandbox_config(app):
+    """The grading sandbox's settings, from the app config only. Required layers are enforced
+    (``SANDBOX_PRODUCTION``) unless set otherwise, or the app runs in debug or test mode."""
+    from assessment.grading.sandbox import SandboxConfig
+
+    production = app.config["SANDBOX_PRODUCTION"]
+    if production is None:
+        production = not (app.debug or app.testing)
+    return SandboxConfig.from_config(app.config, production=bool(production))
+
+
+def sections_dir(app) -> Path:
+    """The item bank folder: SECTIONS_DIR, made absolute once."""
+    return Path(app.config["SECTIONS_DIR"]).resolve()
