@@ -27,4 +27,9 @@ def create_app(test_config=None):
     content_markdown.init_app(app)
     workers.init_app(app)
     app.register_blueprint(candidate_bp)
+    from assessment.api import bp as api_bp
+    from assessment.company import bp as company_bp
+
+    app.register_blueprint(company_bp)
+    app.register_blueprint(api_bp)
     return app

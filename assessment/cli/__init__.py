@@ -20,11 +20,12 @@ def main(verbose: bool) -> None:
 def _register() -> None:
     # Subcommand modules are imported lazily here so `assessment --help` stays fast
     # and a family's heavy imports (scipy, weasyprint) load only when it runs.
-    from assessment.cli import app_commands, grade, irt  # noqa: F401
+    from assessment.cli import app_commands, company, grade, irt  # noqa: F401
 
     main.add_command(irt.irt)
     main.add_command(grade.grade)
     main.add_command(grade.sandbox)
+    main.add_command(company.company)
     for command in app_commands.COMMANDS:
         main.add_command(command)
     from assessment.cli import ops_commands

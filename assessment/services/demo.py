@@ -33,7 +33,29 @@ def ensure_demo(*, session: Session, bank: Bank) -> list[tuple[str, str]]:
         _, token = create_invitation(session=session, assessment=assessment, email="demo.candidate@example.com")
         links.append((label, f"/t/{token}"))
     links.append(("Public practice tests", "/"))
+    email, password = ensure_demo_company(session=session)
+    links.append((f"Company workspace (sign in as {email}, password {password})", "/company/login"))
     return links
+
+
+DEMO_COMPANY = "Demo Company"
+DEMO_ADMIN = "admin@demo-company.example"
+
+
+def ensure_demo_company(*, session: Session) -> tuple[str, str]:
+    """The demo company and its admin, with a fresh random password on every run (printed by
+    `assessment demo`); returns (email, password)."""
+    import secrets
+
+    from assessment.models import CompanyUser
+    from assessment.services import accounts
+
+    admin = session.exec(select(CompanyUser).where(CompanyUser.email == DEMO_ADMIN)).first()
+    if admin is None:
+        _, admin = accounts.create_company(session=session, name=DEMO_COMPANY, admin_email=DEMO_ADMIN)
+    password = secrets.token_urlsafe(9)
+    accounts.set_password(session=session, user=admin, password=password)
+    return admin.email, password
 
 
 def _full_order(bank: Bank) -> list[str]:
