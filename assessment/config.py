@@ -61,8 +61,10 @@ def load_config(app, test_config=None) -> None:
     for key, value in os.environ.items():
         if key.startswith("ASSESSMENT_"):
             app.config[key.removeprefix("ASSESSMENT_")] = _coerce(value)
-    if os.environ.get("DATABASE_URL") and "ASSESSMENT_DATABASE_URL" not in os.environ:
-        app.config["DATABASE_URL"] = os.environ["DATABASE_URL"]
+    # The unprefixed names hosting platforms set are honoured too.
+    for name in ("DATABASE_URL", "REDIS_URL"):
+        if os.environ.get(name) and f"ASSESSMENT_{name}" not in os.environ:
+            app.config[name] = os.environ[name]
     if test_config:
         app.config.update(test_config)
     if app.config["DATABASE_URL"] is None:

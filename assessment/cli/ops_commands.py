@@ -48,4 +48,22 @@ def sweeper() -> None:
     run_sweeper(app, stop)
 
 
-COMMANDS = [serve, sweeper]
+@click.command()
+@click.option("--burst", is_flag=True, help="Exit when the queues are empty (tests, batch jobs).")
+def worker(burst: bool) -> None:
+    """A queue worker on Redis (REDIS_URL): grades code in the sandbox and renders reports.
+
+    Run as many as there are cores for grading, on any machine that reaches the database and
+    Redis; as root, so the sandbox can switch each run to its own uid."""
+    from assessment.jobs import run_worker
+    from assessment.ops import configure_json_logging
+
+    app = _app()
+    if not app.config.get("REDIS_URL"):
+        _fail("REDIS_URL is not set: without a queue the web servers grade in-process and no worker is needed. "
+              "Set ASSESSMENT_REDIS_URL=redis://127.0.0.1:6379/0 (or REDIS_URL).")
+    configure_json_logging()
+    run_worker(app.config["REDIS_URL"], burst=burst)
+
+
+COMMANDS = [serve, sweeper, worker]
