@@ -40,6 +40,21 @@ def test_db_upgrade_then_load_is_idempotent(env):
     assert "0 new, 0 new versions, 20 unchanged" in second.output
 
 
+def test_commands_that_sign_nothing_run_without_a_secret_key(env, monkeypatch, tmp_path):
+    """A new user: no key anywhere, yet `db upgrade` and `sections load` work; serving refuses."""
+    monkeypatch.delenv("ASSESSMENT_SECRET_KEY")
+    assert not (env / "instance" / "secret_key").exists()
+    upgrade = run("db", "upgrade")
+    assert upgrade.exit_code == 0 and "is at head" in upgrade.output
+    load = run("sections", "load")  # no --dir: ASSESSMENT_SECTIONS_DIR from the environment
+    assert load.exit_code == 0 and "20 new" in load.output
+    assert run("sections", "validate").output.startswith("ok: 3 sections, 20 items")
+    from assessment.cli.app_commands import _app
+
+    with pytest.raises(SystemExit):
+        _app()  # a command that signs sessions still refuses the development key
+
+
 def test_stats_tables(env):
     result = run("sections", "stats", "--dir", str(FIXTURE_BANK))
     assert result.exit_code == 0

@@ -34,3 +34,33 @@ def test_default_database_is_sqlite_in_the_instance_folder(monkeypatch, tmp_path
     app = create_app({"TESTING": True})
     assert app.config["DATABASE_URL"] == f"sqlite:///{tmp_path / 'assessment.db'}"
     app.extensions["assessment.engine"].dispose()
+
+
+def test_sandbox_settings_come_from_the_app_config_only(monkeypatch, tmp_path):
+    from assessment.config import sandbox_config
+
+    monkeypatch.setenv("ASSESSMENT_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.setenv("ASSESSMENT_SANDBOX_SLOTS", "3")
+    monkeypatch.setenv("ASSESSMENT_PRODUCTION", "1")  # the old variable: no longer read
+    (tmp_path / "config.py").write_text("SANDBOX_BASE_UID = 62000\nSANDBOX_RUNTIME = '/opt/py'\n")
+    testing = create_app({"TESTING": True})
+    config = sandbox_config(testing)
+    assert (config.slots, config.base_uid, str(config.runtime_dir)) == (3, 62000, "/opt/py")
+    assert config.production is False  # test and debug apps do not enforce the layers
+    served = create_app({"SECRET_KEY": "k" * 32})
+    assert sandbox_config(served).production is True  # a served app does, unless told otherwise
+    told = create_app({"SECRET_KEY": "k" * 32, "SANDBOX_PRODUCTION": False})
+    assert sandbox_config(told).production is False
+    for app in (testing, served, told):
+        app.extensions["assessment.engine"].dispose()
+
+
+def test_sections_dir_is_resolved_once_from_the_config(monkeypatch, tmp_path):
+    from assessment.config import sections_dir
+
+    monkeypatch.setenv("ASSESSMENT_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("ASSESSMENT_SECTIONS_DIR", "bank")
+    app = create_app({"TESTING": True})
+    assert sections_dir(app) == tmp_path / "bank"
+    app.extensions["assessment.engine"].dispose()

@@ -11,9 +11,13 @@ import click
 log = logging.getLogger(__name__)
 
 
-def _app(**overrides):
+def _app(*, signs: bool = True, **overrides):
+    """The app for a command. ``signs=False``: the command signs no session or token, so it runs
+    without a secret key (a new user's `assessment db upgrade` comes before any key)."""
     from assessment import create_app
 
+    if not signs:
+        overrides["SECRET_KEY_REQUIRED"] = False
     try:
         return create_app(overrides or None)
     except RuntimeError as exc:  # configuration refused (e.g. no SECRET_KEY): say why, no traceback
@@ -38,7 +42,7 @@ def db_upgrade(revision: str) -> None:
     """Create or update the schema to the latest migration."""
     from assessment import migrate
 
-    app = _app()
+    app = _app(signs=False)
     migrate.upgrade(app.config["DATABASE_URL"], revision)
     click.echo(f"database at {_redact(app.config['DATABASE_URL'])} is at {revision}")
 
@@ -49,7 +53,7 @@ def db_downgrade(revision: str) -> None:
     """Step the schema back (default: one migration)."""
     from assessment import migrate
 
-    app = _app()
+    app = _app(signs=False)
     migrate.downgrade(app.config["DATABASE_URL"], revision)
     click.echo(f"database downgraded to {revision}")
 
@@ -68,9 +72,10 @@ def sections() -> None:
 
 
 def _bank_dir(path: str | None) -> Path:
-    from assessment.config import Defaults
+    """--dir if given, else the configured SECTIONS_DIR (instance config, environment)."""
+    from assessment.config import sections_dir
 
-    return Path(path or Defaults.SECTIONS_DIR)
+    return Path(path) if path else sections_dir(_app(signs=False))
 
 
 @sections.command("validate")
@@ -101,7 +106,7 @@ def sections_load(bank_dir: str | None) -> None:
         bank = load_bank(_bank_dir(bank_dir))
     except BankError as exc:
         _fail(str(exc))
-    app = _app()
+    app = _app(signs=False)
     with app.app_context():
         from assessment.db import get_session
 
@@ -193,7 +198,7 @@ def demo(host: str, port: int, no_serve: bool) -> None:
     """Everything for a first look: database, bank, a demo assessment with links, the server."""
     from flask import Flask
 
-    from assessment import migrate
+    from assessment import config, migrate
     from assessment.config import SECRET_KEY_FILE
     from assessment.content import BankError, load_bank
     from assessment.services import demo as demo_service
@@ -211,7 +216,7 @@ def demo(host: str, port: int, no_serve: bool) -> None:
     app = _app(SESSION_COOKIE_SECURE=False, SANDBOX_PRODUCTION=False)
     migrate.upgrade(app.config["DATABASE_URL"])
     try:
-        bank = load_bank(Path(app.config["SECTIONS_DIR"]))
+        bank = load_bank(config.sections_dir(app))
     except BankError as exc:
         _fail(str(exc))
     port = _free_port(host, port)
@@ -235,7 +240,7 @@ def demo(host: str, port: int, no_serve: bool) -> None:
 @click.command()
 def sweep() -> None:
     """Close every section whose time is up (the server does this itself every 30 s too)."""
-    app = _app()
+    app = _app(signs=False)
     with app.app_context():
         from assessment.db import get_session
         from assessment.services.delivery import sweep_expired
@@ -257,7 +262,7 @@ def simulate(n: int, slug: str, seed: int | None) -> None:
     from assessment.models import Assessment
     from assessment.services.synthetic_candidates import simulate_candidate
 
-    app = _app()
+    app = _app(signs=False)
     rng = np.random.default_rng(seed)
     with app.app_context():
         from assessment.db import get_session
@@ -284,8 +289,10 @@ def calibrate(section_ids: tuple, min_responses: int | None, write: bool) -> Non
     from assessment.content import load_bank
     from assessment.services import live_calibration
 
-    app = _app()
-    bank = load_bank(Path(app.config["SECTIONS_DIR"]))
+    app = _app(signs=False)
+    from assessment import config
+
+    bank = load_bank(config.sections_dir(app))
     minimum = min_responses or live_calibration.DEFAULT_MIN_RESPONSES
     import pandas as pd
 

@@ -23,22 +23,24 @@ def _print_json(data) -> None:
               type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="The Python file to grade.")
 @click.option("--sample", is_flag=True, help="Run the sample tests instead of the hidden ones.")
-@click.option("--sections-dir", default="sections", show_default=True,
-              type=click.Path(file_okay=False, path_type=Path))
+@click.option("--sections-dir", default=None, type=click.Path(file_okay=False, path_type=Path),
+              help="Bank folder [default: the configured SECTIONS_DIR].")
 @click.option("--slot", type=int, default=None, help="Grading slot (default: any free one).")
-def grade(item: str, code_file: Path, sample: bool, sections_dir: Path, slot: int | None) -> None:
+def grade(item: str, code_file: Path, sample: bool, sections_dir: Path | None, slot: int | None) -> None:
     """Grade FILE against an item's hidden tests in the sandbox and print JSON.
 
     Exit status: 0 passed, 1 not passed, 2 the item or the sandbox is unusable."""
+    from assessment.cli.app_commands import _bank_dir
     from assessment.content.coding import TaskError, load_coding_task
     from assessment.grading.grader import grade as grade_code
+    from assessment.grading.sandbox import Sandbox
 
     section, _, item_id = item.partition("/")
     if not section or not item_id or "/" in item_id:
         raise click.BadParameter("expected SECTION/ITEM", param_hint="--item")
     from assessment.content.loader import item_folder
 
-    item_dir = item_folder(sections_dir, section, item_id)
+    item_dir = item_folder(_bank_dir(sections_dir), section, item_id)
     if not item_dir.is_dir():
         raise click.BadParameter(f"no coding item folder at {item_dir}", param_hint="--item")
     try:
@@ -47,7 +49,8 @@ def grade(item: str, code_file: Path, sample: bool, sections_dir: Path, slot: in
         _print_json({"status": "invalid item", "problems": [p.__dict__ for p in exc.problems]})
         sys.exit(2)
     result = grade_code(task, code_file.read_text(encoding="utf-8", errors="replace"),
-                        which="sample" if sample else "hidden", slot=slot)
+                        which="sample" if sample else "hidden", slot=slot,
+                        sandbox=Sandbox(_sandbox_config()))
     out = {"item": item, "which": result.which, "status": result.status,
            "passed": result.passed, "total": result.total, "score": result.score,
            "category": result.category, "time_ms": result.time_ms,
@@ -60,6 +63,20 @@ def grade(item: str, code_file: Path, sample: bool, sections_dir: Path, slot: in
         out.update(stdout=result.stdout, stderr=result.stderr)
     _print_json(out)
     sys.exit(0 if result.status == "passed" else 2 if result.status == "sandbox error" else 1)
+
+
+def _sandbox_config(production: bool | None = None):
+    """The sandbox settings of the configured app; these tools enforce the production layers
+    only when asked (--production or SANDBOX_PRODUCTION)."""
+    import dataclasses
+
+    from assessment.cli.app_commands import _app
+    from assessment.config import sandbox_config
+
+    app = _app(signs=False)
+    config = sandbox_config(app)
+    wanted = app.config["SANDBOX_PRODUCTION"] if production is None else production
+    return dataclasses.replace(config, production=bool(wanted))
 
 
 @click.group()
@@ -76,9 +93,8 @@ def sandbox() -> None:
 def setup(runtime_dir: Path | None, python: str) -> None:
     """Create the world-readable runtime venv (numpy, pandas) that sandboxed runs use."""
     from assessment.grading.runtime import RuntimeSetupError, setup_runtime
-    from assessment.grading.sandbox import SandboxConfig
 
-    path = runtime_dir or SandboxConfig.from_env().runtime_dir
+    path = runtime_dir or _sandbox_config().runtime_dir
     try:
         info = setup_runtime(path, python=python)
     except (RuntimeSetupError, OSError) as exc:
@@ -92,14 +108,13 @@ def setup(runtime_dir: Path | None, python: str) -> None:
                                                  "requires is available.")
 def check(runtime_dir: Path | None, production: bool) -> None:
     """Print which layers this machine offers and try one sandboxed run."""
-    from assessment.grading.runtime import check_sandbox
-    from assessment.grading.sandbox import SandboxConfig
+    import dataclasses
 
-    config = SandboxConfig.from_env()
-    if runtime_dir or production:
-        config = SandboxConfig(**{**config.__dict__,
-                                  "runtime_dir": runtime_dir or config.runtime_dir,
-                                  "production": production or config.production})
+    from assessment.grading.runtime import check_sandbox
+
+    config = _sandbox_config(production or None)
+    if runtime_dir:
+        config = dataclasses.replace(config, runtime_dir=runtime_dir)
     report = check_sandbox(config)
     _print_json(report)
     if not report["trial_run"].get("ok") or (config.production

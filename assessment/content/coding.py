@@ -25,6 +25,9 @@ CODE_FILES = ("item.yaml", "starter.py", "solution.py", "wrong.py", "sample_test
 CASE_KEYS = {"name", "args", "kwargs", "expected", "tol", "unordered"}
 LIMIT_RANGES = {"time_s": (0.05, 60.0), "memory_mb": (32, 8192), "output_kb": (1, 10240)}
 SUITES = {"sample": "sample_tests.py", "hidden": "hidden_tests.py"}
+#: The one limit on a submission's size, in characters: the web answer, the sample run and the
+#: grader all check this. Solutions to the bank's items are under 3,000 characters.
+MAX_CODE_CHARS = 64 * 1024
 ALLOWED_IMPORTS = {"numpy", "pandas", "math", "collections", "itertools", "functools", "heapq",
                    "re"}
 

@@ -313,16 +313,6 @@ def _choice_fields(data: dict, col: _Collector, item_type: str) -> dict:
     return {"options": tuple(options), "key": tuple(keys)}
 
 
-CHECK_NAMESPACE = {"__builtins__": {f.__name__: f for f in (
-    abs, min, max, sum, round, len, range, pow, float, int, sorted, enumerate, zip, map, filter, all, any,
-    reversed, set, list, tuple, dict, str)}, "math": math, "np": np}
-
-
-def evaluate_check(expression: str) -> float:
-    """Evaluate a numeric item's `check` (trusted bank content, restricted names)."""
-    return float(eval(compile(expression, "<check>", "eval"), dict(CHECK_NAMESPACE)))  # noqa: S307
-
-
 def _numeric_fields(data: dict, col: _Collector) -> dict:
     answer = col.number(data, "answer", -1e15, 1e15)
     tol = col.number(data, "tolerance", 0, 1e15, required=False) or 0.0

@@ -15,14 +15,13 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from assessment.content import codec
-from assessment.content.coding import CodingTask
+from assessment.content.coding import MAX_CODE_CHARS, CodingTask
 from assessment.content.problems import Problem
 from assessment.grading.compare import compare
 from assessment.grading.sandbox import RunOutcome, Sandbox, SandboxUnavailable
 
 log = logging.getLogger(__name__)
 
-MAX_CODE_BYTES = 256 * 1024
 SHOWN_OUTPUT = 4096  # bytes of stdout/stderr kept per test and per run (sample runs only)
 _HERE = Path(__file__).resolve().parent
 LIMIT_STATUS = {"time": "time limit", "memory": "memory limit", "output": "output limit",
@@ -84,8 +83,8 @@ def grade(task: CodingTask, code: str, *, which: str = "hidden", slot: int | Non
     cases = task.cases(which)
     sandbox = sandbox or default_sandbox()
     names = [c.name for c in cases]
-    if len(code.encode("utf-8", "replace")) > MAX_CODE_BYTES:
-        return _uniform(task, which, names, "error", f"the code is over {MAX_CODE_BYTES} bytes")
+    if len(code) > MAX_CODE_CHARS:
+        return _uniform(task, which, names, "error", f"the code is over {MAX_CODE_CHARS} characters")
     limits = task.limits
     spec = {"function": task.function, "time_s": limits.time_s,
             "import_s": sandbox.config.startup_s, "output_cap": limits.output_kb * 1024,

@@ -53,13 +53,9 @@ def default_work_root() -> Path:
     return Path(tempfile.gettempdir())
 
 
-def _env_flag(name: str) -> bool:
-    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
-
-
 @dataclass(frozen=True)
 class SandboxConfig:
-    """Where and how runs happen; ``from_env()`` reads the ASSESSMENT_SANDBOX_* variables."""
+    """Where and how runs happen; ``from_config()`` reads the app config's SANDBOX_* keys."""
 
     runtime_dir: Path = DEFAULT_RUNTIME
     work_root: Path = field(default_factory=default_work_root)
@@ -82,17 +78,26 @@ class SandboxConfig:
         return Path(tempfile.gettempdir()) / f"assessment-sandbox-{os.geteuid()}"
 
     @classmethod
+    def from_config(cls, config, *, production: bool = False) -> "SandboxConfig":
+        """From the app config's SANDBOX_* keys (``ASSESSMENT_SANDBOX_*`` in the environment,
+        read once by ``assessment.config``); unset keys keep the defaults.  Whether required
+        layers are enforced is the caller's decision (``assessment.config.sandbox_config``)."""
+        def get(key, convert, default):
+            value = config.get(key)
+            return default if value in (None, "") else convert(value)
+
+        return cls(runtime_dir=get("SANDBOX_RUNTIME", Path, DEFAULT_RUNTIME),
+                   work_root=get("SANDBOX_WORK", Path, None) or default_work_root(),
+                   base_uid=get("SANDBOX_BASE_UID", int, 61000),
+                   slots=get("SANDBOX_SLOTS", int, os.cpu_count() or 1),
+                   production=production, lock_dir=get("SANDBOX_LOCKS", Path, None))
+
+    @classmethod
     def from_env(cls) -> "SandboxConfig":
-        env = os.environ
-        return cls(
-            runtime_dir=Path(env.get("ASSESSMENT_SANDBOX_RUNTIME", str(DEFAULT_RUNTIME))),
-            work_root=Path(env.get("ASSESSMENT_SANDBOX_WORK") or default_work_root()),
-            base_uid=int(env.get("ASSESSMENT_SANDBOX_BASE_UID", "61000")),
-            slots=int(env.get("ASSESSMENT_SANDBOX_SLOTS", str(os.cpu_count() or 1))),
-            production=_env_flag("ASSESSMENT_PRODUCTION"),
-            lock_dir=Path(env["ASSESSMENT_SANDBOX_LOCKS"]) if env.get("ASSESSMENT_SANDBOX_LOCKS")
-            else None,
-        )
+        """For processes without an app (an RQ job): the same keys, from the environment."""
+        prefix = "ASSESSMENT_"
+        return cls.from_config({k.removeprefix(prefix): v for k, v in os.environ.items()
+                                if k.startswith(prefix + "SANDBOX_")})
 
 
 @dataclass(frozen=True)
@@ -224,7 +229,7 @@ class Sandbox:
     """Runs a command of the sandbox runtime's interpreter on files in a fresh work dir."""
 
     def __init__(self, config: SandboxConfig | None = None):
-        self.config = config or SandboxConfig.from_env()
+        self.config = config or SandboxConfig()
         self.layers = detect_layers(self.config)
         _log_layers_once(self.config, self.layers)
 

@@ -3,17 +3,27 @@
 Numeric keys are recomputed from each item's `check` expression; every coding item's
 reference solution must pass its hidden tests in the sandbox, and its `wrong.py` and the
 untouched starter must not earn full credit."""
+import math
 import os
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from assessment.config import Defaults
 from assessment.content import load_bank, validate_bank
-from assessment.content.loader import evaluate_check
 
 BANK_DIR = Path(Defaults.SECTIONS_DIR)
+#: What an item's `check` may use: trusted bank content, but a closed set of names.
+CHECK_NAMESPACE = {"__builtins__": {f.__name__: f for f in (
+    abs, min, max, sum, round, len, range, pow, float, int, sorted, enumerate, zip, map, filter, all, any,
+    reversed, set, list, tuple, dict, str, bin)}, "math": math, "np": np}
+
+
+def evaluate_check(expression: str) -> float:
+    """A numeric item's `check`, the key computed independently of the author's typed answer."""
+    return float(eval(compile(expression, "<check>", "eval"), dict(CHECK_NAMESPACE)))  # noqa: S307
 SECTIONS = ("mathematics", "algorithmic-coding", "software-engineering", "data-science", "machine-learning",
             "deep-learning", "ai-infrastructure")
 ROLES = ("deep-learning-engineer", "deep-learning-researcher", "software-engineer-deep-learning",
@@ -57,7 +67,11 @@ def test_numeric_keys_match_their_independent_computation(bank):
     assert len(numeric) > 50
     wrong = []
     for item in numeric:
-        value = evaluate_check(item.check)
+        try:
+            value = evaluate_check(item.check)
+        except Exception as exc:  # noqa: BLE001 - name the item whose check is broken
+            wrong.append(f"{item.id}: check fails: {type(exc).__name__}: {exc}")
+            continue
         allowed = max(item.tolerance, item.rel_tolerance * abs(item.answer), 1e-9)
         if abs(value - item.answer) > allowed:
             wrong.append(f"{item.id}: check gives {value}, key is {item.answer}")
