@@ -107,8 +107,8 @@ def _read_items(path: str):
         raise click.ClickException(f"{path}: {exc}") from None
 
 
-def _items_frame(params, se=None):
-    """ItemParameters (+ standard errors) -> the ITEMS.csv table."""
+def _items_frame(params, se=None, fit=None):
+    """ItemParameters (+ standard errors, + S-X2 item fit) -> the ITEMS.csv table."""
     import numpy as np
     import pandas as pd
 
@@ -122,6 +122,9 @@ def _items_frame(params, se=None):
     if se is not None:
         for column in se.columns:
             frame[column] = se[column].to_numpy()
+    if fit is not None:
+        for column in ("sx2", "sx2_df", "sx2_p"):
+            frame[column] = fit[column].to_numpy()
     frame["model"] = list(params.model)
     return frame
 
@@ -145,11 +148,25 @@ def irt() -> None:
 @click.option("--common-a", is_flag=True, help="1pl only: estimate one a shared by all items.")
 @click.option("--max-iter", default=500, show_default=True, help="EM iterations at most.")
 @click.option("--tol", default=1e-4, show_default=True, help="EM stops below this change.")
+@click.option("--prior", type=click.Choice(["default", "none"]), default="default", show_default=True,
+              help="default: log a ~ N(0, 1) (N(0, 0.5^2) for 3pl), intercepts ~ N(0, 5^2), 3pl "
+                   "c ~ Beta(5, 17), i.e. posterior modes that stay finite on sparse data; none: "
+                   "plain marginal maximum likelihood, as R's ltm and mirt estimate.")
+@click.option("--se", "se_method", type=click.Choice(["full", "block"]), default="full",
+              show_default=True,
+              help="full: standard errors from the whole observed information matrix; block: "
+                   "per-item approximation (a few % too small), for banks of thousands of items.")
+@click.option("--quadrature", default=41, show_default=True, type=click.IntRange(11, 201),
+              help="Quadrature nodes over [-5, 5].")
 def calibrate(responses: str, model: str, out: str, common_a: bool, max_iter: int,
-              tol: float) -> None:
-    """Calibrate items by marginal maximum likelihood (EM over quadrature).
+              tol: float, prior: str, se_method: str, quadrature: int) -> None:
+    """Calibrate items by marginal maximum likelihood (EM over quadrature), with the priors of
+    --prior (posterior modes) or none (plain ML).
 
-    Prints `loglik: <marginal log-likelihood>` and a short fit summary.
+    Writes ITEMS.csv with parameters, standard errors and S-X2 item fit (sx2, sx2_df, sx2_p;
+    empty unless some persons answered every item). Prints `loglik: <marginal
+    log-likelihood>` (priors excluded), a fit summary and, for dichotomous items with complete
+    rows, `M2: <value> df: <n> p: <p> RMSEA: <r>`.
     """
     from assessment.scoring.calibration import calibrate as run
 
@@ -158,11 +175,13 @@ def calibrate(responses: str, model: str, out: str, common_a: bool, max_iter: in
     gpcm = {i: "gpcm" for i in _header_items(responses)} if model == "gpcm" else None
     _, items, x = _read_responses(responses, gpcm)
     try:
-        result = run(x, model, item_ids=items, common_a=common_a, max_iter=max_iter, tol=tol)
+        result = run(x, model, item_ids=items, common_a=common_a, max_iter=max_iter, tol=tol,
+                     prior=prior, se=se_method, n_quadrature=quadrature)
     except ValueError as exc:
         raise click.ClickException(f"{responses}: {exc}") from None
-    _items_frame(result.params, result.se).to_csv(out, index=False, float_format="%.6g")
+    _items_frame(result.params, result.se, result.item_fit).to_csv(out, index=False, float_format="%.6g")
     click.echo(f"loglik: {result.loglik:.4f}")
+    click.echo(f"prior: {prior}")
     state = "converged" if result.converged else "NOT converged"
     click.echo(f"persons: {x.shape[0]}  items: {x.shape[1]}  iterations: {result.n_iter} ({state})")
     click.echo(f"reliability: {result.reliability:.3f}")
@@ -170,6 +189,15 @@ def calibrate(responses: str, model: str, out: str, common_a: bool, max_iter: in
     shown = ", ".join(flagged[:10]) + (" ..." if len(flagged) > 10 else "")
     click.echo(f"misfitting items (infit/outfit outside 0.5-1.5): {len(flagged)}"
                + (f" ({shown})" if flagged else ""))
+    sx2 = result.item_fit["sx2_p"]
+    if sx2.notna().any():
+        bad = sx2.index[sx2 < 0.01].tolist()
+        click.echo(f"S-X2 p < 0.01: {len(bad)} of {int(sx2.notna().sum())} items"
+                   + (f" ({', '.join(bad[:10])})" if bad else ""))
+    if result.m2 is not None:
+        click.echo(result.m2.line())
+    else:
+        click.echo("M2: not available (needs dichotomous items and persons who answered every item)")
 
 
 def _header_items(path: str) -> list[str]:
@@ -187,11 +215,13 @@ def _header_items(path: str) -> list[str]:
 @click.option("--items", "items_path", type=click.Path(exists=True, dir_okay=False),
               required=True, help="ITEMS.csv with the item parameters.")
 @click.option("--method", type=click.Choice(["eap", "map", "mle"]), default="eap",
-              show_default=True, help="mle falls back to map for all-right/all-wrong patterns.")
+              show_default=True, help="mle falls back to map for all-right/all-wrong patterns "
+                                      "(those rows get fallback=1 in the output).")
 @click.option("--out", "out", type=click.Path(dir_okay=False, writable=True), default=None,
               help="Write person,theta,se here instead of standard output.")
 def score(responses: str, items_path: str, method: str, out: str | None) -> None:
-    """Estimate each person's ability: CSV `person,theta,se`."""
+    """Estimate each person's ability: CSV `person,theta,se` (+ `fallback` for mle: 1 where the
+    pattern was all right/all wrong or the estimate hit the bounds, and MAP was used)."""
     import numpy as np
     import pandas as pd
 
@@ -212,6 +242,8 @@ def score(responses: str, items_path: str, method: str, out: str | None) -> None
     except ValueError as exc:
         raise click.ClickException(f"{responses}: {exc}") from None
     table = pd.DataFrame({"person": persons, "theta": est.theta, "se": est.se})
+    if method == "mle":
+        table["fallback"] = est.fallback.astype(int)
     if out:
         table.to_csv(out, index=False, float_format="%.6f")
     else:

@@ -3,10 +3,10 @@
 Orientation everywhere: responses are ``(n_persons, n_items)`` with NaN for a not-administered
 item; item parameters are an :class:`ItemParameters` aligned with the columns.
 
-Modules: ``parameters`` (the item bank record), ``models`` (probabilities, information),
+Modules: ``parameters`` (the item bank record), ``response_models`` (probabilities, information),
 ``estimation`` (EAP/MAP/MLE), ``scale`` (1-300 scores and bands), ``diagnosis`` (skill
 strengths and weaknesses), ``selection`` (adaptive delivery and stopping), ``calibration``
-(MML-EM) with ``standard_errors`` and ``fit``, and ``simulation`` (synthetic data, CAT).
+(MML-EM) with ``standard_errors``, ``fit`` and ``model_fit`` (S-X2, M2), and ``simulation`` (synthetic data, CAT).
 """
 from assessment.scoring.calibration import (CalibrationResult, calibrate,
                                             marginal_log_likelihood)

@@ -25,14 +25,17 @@ Parameterizations used inside (better conditioned than ``a, b``):
 * 3PL: ``P = c + (1 - c) logistic(a theta + d)`` with ``a = exp(alpha)``, ``c = logistic(gamma)``,
   ``b = -d / a``.
 
-Priors (MAP in the M-step, for stability on sparse data): ``alpha ~ N(0, A_PRIOR_SD^2)``
-(lognormal ``a``), intercepts ``~ N(0, D_PRIOR_SD^2)``, and for the 3PL ``c ~ Beta(5, 17)``
-(mean 0.2, the BILOG default for 4-5 options). The reported ``loglik`` excludes the priors.
+Priors (``prior='default'``; MAP in the M-step, for stability on sparse adaptive data):
+``alpha ~ N(0, 1)`` (lognormal ``a``; ``N(0, 0.5^2)`` for 3PL items and for every item of an
+all-3PL bank), intercepts ``~ N(0, 5^2)``, and for the 3PL ``c ~ Beta(5, 17)`` (mean 0.2, the
+BILOG default for 4-5 options). ``prior='none'`` drops all of them: plain marginal maximum
+likelihood, as R's ltm and mirt estimate (reproduces their published LSAT estimates). The
+reported ``loglik`` excludes the priors either way.
 
-Standard errors come from the cross-product of per-person marginal scores (the "XPD"
-estimate of the information, Fisher's identity ``s_p = sum_q W_pq d log P(x_p | theta_q)/du``),
-per item block, plus the prior information; mapped to ``a, b, c, b_k`` by the delta method.
-Ignoring between-item covariance makes them slightly optimistic.
+Standard errors: see :mod:`assessment.scoring.standard_errors` (full observed information by
+default, ``se='block'`` for the per-item approximation). Item fit: infit/outfit
+(:mod:`assessment.scoring.fit`) and S-X2, plus M2 for the model
+(:mod:`assessment.scoring.model_fit`).
 
 References
 ----------
@@ -55,11 +58,14 @@ from scipy.special import expit, logit
 
 from assessment.scoring.estimation import grid_log_likelihood
 from assessment.scoring.fit import item_fit, reliability
-from assessment.scoring.maximization import (A_PRIOR_SD, C_PRIOR, D_PRIOR_SD, derivatives_3pl,
-                                             log_probability_table, update_3pl, update_divide_by_total, ItemState)
+from assessment.scoring.model_fit import M2Result, m2_statistic, sx2_item_fit
+from assessment.scoring.maximization import (PRIORS, ItemState, log_probability_table, update_3pl,
+                                             update_divide_by_total)
 from assessment.scoring.response_models import check_responses
 from assessment.scoring.parameters import MODELS, ItemParameters
-from assessment.scoring.standard_errors import item_standard_errors
+from assessment.scoring.standard_errors import (SE_METHODS, block_covariance, full_covariance,
+                                                log_probability_gradients, natural_standard_errors,
+                                                prior_gradient)
 
 QUADRATURE_RANGE = 5.0
 """Nodes span [-5, 5]: N(0, 1) mass outside is 6e-7."""
@@ -84,11 +90,17 @@ class CalibrationResult:
     n_iter : int
     converged : bool
     item_fit : pandas.DataFrame
-        See :func:`assessment.scoring.fit.item_fit`.
+        See :func:`assessment.scoring.fit.item_fit`, plus ``sx2``, ``sx2_df``, ``sx2_p``
+        (:func:`assessment.scoring.model_fit.sx2_item_fit`; NaN without complete rows).
     reliability : float
         Empirical (EAP) reliability, see :func:`assessment.scoring.fit.reliability`.
     theta, theta_se : ndarray
         EAP abilities and posterior SDs of the persons at the final estimates.
+    m2 : M2Result or None
+        Limited-information fit of the whole model (dichotomous items, complete rows), see
+        :func:`assessment.scoring.model_fit.m2_statistic`.
+    prior : str
+        The prior used (``'default'`` or ``'none'``).
     """
 
     params: ItemParameters
@@ -100,6 +112,8 @@ class CalibrationResult:
     reliability: float
     theta: np.ndarray
     theta_se: np.ndarray
+    m2: M2Result | None = None
+    prior: str = "default"
 
 
 class _Data:
@@ -196,7 +210,8 @@ def _validate(responses, model, item_ids) -> tuple[np.ndarray, tuple[str, ...], 
 
 def calibrate(responses, model: str | Sequence[str] = "2pl", *, item_ids=None,
               common_a: bool = False, n_categories=None, n_quadrature: int = 41,
-              max_iter: int = 500, tol: float = 1e-4) -> CalibrationResult:
+              max_iter: int = 500, tol: float = 1e-4, prior: str = "default",
+              se: str = "full") -> CalibrationResult:
     """Calibrate items by marginal maximum likelihood (EM over quadrature).
 
     Parameters
@@ -216,6 +231,17 @@ def calibrate(responses, model: str | Sequence[str] = "2pl", *, item_ids=None,
         Quadrature nodes over [-5, 5].
     max_iter, tol : int, float
         EM stops when no internal parameter moves more than ``tol`` in an iteration.
+    prior : {'default', 'none'}
+        ``default``: ``log a ~ N(0, 1)`` (``N(0, 0.5^2)`` for 3PL items and for every item of
+        an all-3PL bank), intercepts ``~ N(0, 5^2)``, 3PL ``c ~ Beta(5, 17)``: estimates are
+        posterior modes, finite on sparse adaptive data. ``none``: plain marginal maximum
+        likelihood, as R's ltm and mirt estimate (can diverge on sparse data or for an item
+        almost everyone passes).
+    se : {'full', 'block'}
+        ``full``: from the observed information of the whole marginal log-likelihood (one
+        E-step pair per parameter: fine for a few hundred items). ``block``: per-item
+        cross-product information, linear in the responses, a few per cent optimistic (for
+        banks of thousands of items). See :mod:`assessment.scoring.standard_errors`.
 
     Returns
     -------
@@ -227,6 +253,10 @@ def calibrate(responses, model: str | Sequence[str] = "2pl", *, item_ids=None,
         Too few persons, an item without responses or with constant responses, a cell that is
         not a valid category (the message names the item and row).
     """
+    if prior not in PRIORS:
+        raise ValueError(f"prior must be one of {', '.join(PRIORS)}, got {prior!r}")
+    if se not in SE_METHODS:
+        raise ValueError(f"se must be one of {', '.join(SE_METHODS)}, got {se!r}")
     x, ids, models = _validate(responses, model, item_ids)
     P, J = x.shape
     n_cat = np.where(models == "gpcm", np.nanmax(x, axis=0).astype(int) + 1, 2)
@@ -246,7 +276,15 @@ def calibrate(responses, model: str | Sequence[str] = "2pl", *, item_ids=None,
     log_w = -0.5 * nodes**2
     log_w -= np.log(np.exp(log_w).sum())
 
-    state = ItemState(models, n_cat, K, common_a)
+    if prior == "none":
+        reached = np.zeros((J, K), dtype=bool)
+        reached[data.cols, data.cat] = True
+        missing = (np.arange(K)[None, :] < n_cat[:, None]) & ~reached
+        if missing.any():
+            j, k = np.argwhere(missing)[0]
+            raise ValueError(f"item {ids[j]!r}: nobody scored category {k}, which has no finite "
+                             "maximum-likelihood estimate without a prior (use prior 'default')")
+    state = ItemState(models, n_cat, K, common_a, prior)
     # start: intercepts from the observed category proportions (logits), a = 1
     for k in range(1, K):
         count_k = np.bincount(data.cols[data.cat == k], minlength=J) + 0.5
@@ -261,10 +299,10 @@ def calibrate(responses, model: str | Sequence[str] = "2pl", *, item_ids=None,
         """One EM iteration in place; returns the log posterior at the parameters it started from."""
         table = log_probability_table(state, nodes)
         _, r, ll = _e_step(data, table, log_w)
-        prior = state.log_prior()
+        log_prior = state.log_prior()
         update_divide_by_total(state, r, nodes, table)
         update_3pl(state, r, nodes, table)
-        return ll + prior
+        return ll + log_prior
 
     # SQUAREM (Varadhan & Roland, 2008, scheme S3): two EM steps, an extrapolation along them,
     # one stabilizing EM step; the extrapolation is dropped if it lowers the log posterior.
@@ -295,20 +333,26 @@ def calibrate(responses, model: str | Sequence[str] = "2pl", *, item_ids=None,
     table = log_probability_table(state, nodes)
     w, _, loglik = _e_step(data, table, log_w)
     params = _to_parameters(state, ids)
-    derivs3 = p3 = None
-    if state.is3.any():
-        derivs3, p3 = derivatives_3pl(state, np.flatnonzero(state.is3), nodes)
-    prior_sd = np.array([state.a_prior_sd, D_PRIOR_SD])
-    se = item_standard_errors(params, state.D, table, derivs3, p3, data.rows, data.cols,
-                              data.cat, w, nodes, free_a=state.free_a,
-                              shared_a=bool(state.shared_a.any()),
-                              prior_sd=prior_sd, c_prior=C_PRIOR, a_prior_3pl=A_PRIOR_SD)
+    if se == "full":
+        def marginal_score(st: ItemState) -> np.ndarray:
+            tab = log_probability_table(st, nodes)
+            _, r, _ = _e_step(data, tab, log_w)
+            G = np.nan_to_num(log_probability_gradients(st, tab, nodes))
+            return np.einsum("jkq,jkqu->ju", r, G) + prior_gradient(st)
+
+        cov, var_shared = full_covariance(state, marginal_score)
+        errors = natural_standard_errors(params, state, cov, var_shared)
+    else:
+        G = np.nan_to_num(log_probability_gradients(state, table, nodes))
+        cov, var_shared = block_covariance(state, table, G, data.rows, data.cols, data.cat, w)
+        errors = natural_standard_errors(params, state, cov, var_shared, n_persons=P)
     theta = w @ nodes
     theta_se = np.sqrt(np.maximum(w @ nodes**2 - theta**2, 0.0))
-    fit = item_fit(params, x, theta)
-    return CalibrationResult(params=params, se=se, loglik=loglik, n_iter=it, converged=converged,
+    fit = item_fit(params, x, theta).join(sx2_item_fit(params, x))
+    return CalibrationResult(params=params, se=errors, loglik=loglik, n_iter=it, converged=converged,
                              item_fit=fit, reliability=reliability(theta, theta_se),
-                             theta=theta, theta_se=theta_se)
+                             theta=theta, theta_se=theta_se,
+                             m2=m2_statistic(params, x, common_a=common_a), prior=prior)
 
 
 def marginal_log_likelihood(params: ItemParameters, responses, *, n_quadrature: int = 41) -> float:

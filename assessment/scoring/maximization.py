@@ -30,6 +30,9 @@ D_PRIOR_SD = 5.0
 """Weak prior on intercepts, only to keep items that nearly everyone passes finite."""
 C_PRIOR = (5.0, 17.0)
 """Beta(5, 17) prior on the 3PL guessing parameter (mean 0.2)."""
+PRIORS = ("default", "none")
+"""``default``: the priors above (MAP in the M-step); ``none``: plain marginal maximum likelihood
+(what R's ltm and mirt estimate by default)."""
 MAX_STEP = 1.0
 """Fisher-scoring steps are shrunk so no parameter moves more than this per iteration."""
 
@@ -41,8 +44,13 @@ class ItemState:
     sharing one estimated slope (``common_a``); other 1PL items keep ``a = 1``.
     """
 
-    def __init__(self, model: np.ndarray, n_cat: np.ndarray, K: int, common_a: bool):
+    def __init__(self, model: np.ndarray, n_cat: np.ndarray, K: int, common_a: bool,
+                 prior: str = "default"):
+        if prior not in PRIORS:
+            raise ValueError(f"prior must be one of {', '.join(PRIORS)}, got {prior!r}")
         J = model.size
+        self.prior = prior
+        on = prior == "default"
         self.model = model
         self.n_cat = n_cat
         self.is3 = model == "3pl"
@@ -50,6 +58,10 @@ class ItemState:
         self.free_a = model != "1pl"
         self.shared_a = (model == "1pl") & bool(common_a)
         self.a_prior_sd = A_PRIOR_SD if self.is3.all() else A_PRIOR_SD_2PL
+        # prior precisions (0 = flat) and Beta exponents of c; all zero for prior="none"
+        self.a_prec = np.where(self.is3, 1 / A_PRIOR_SD**2, 1 / self.a_prior_sd**2) * on
+        self.d_prec = 1 / D_PRIOR_SD**2 * on
+        self.c_exps = (C_PRIOR[0] - 1.0, C_PRIOR[1] - 1.0) if on else (0.0, 0.0)
         self.alpha = np.zeros(J)
         self.D = np.zeros((J, K))
         self.D[np.arange(K)[None, :] >= n_cat[:, None]] = -np.inf
@@ -69,15 +81,14 @@ class ItemState:
 
     def log_prior(self) -> float:
         """Log prior density (up to a constant) of the current parameters."""
-        a_sd = np.where(self.is3, A_PRIOR_SD, self.a_prior_sd)
         estimated = self.free_a | self.shared_a
-        total = -0.5 * float(np.sum(np.where(estimated, (self.alpha / a_sd) ** 2, 0.0)))
+        total = -0.5 * float(np.sum(np.where(estimated, self.a_prec * self.alpha**2, 0.0)))
         d = self.D[self._finite & (np.arange(self.D.shape[1]) > 0)[None, :]]
-        total -= 0.5 * float(np.sum(d**2)) / D_PRIOR_SD**2
+        total -= 0.5 * float(np.sum(d**2)) * self.d_prec
         if self.is3.any():
             c = expit(self.gamma[self.is3])
-            al, be = C_PRIOR
-            total += float(np.sum((al - 1) * np.log(c) + (be - 1) * np.log1p(-c)))
+            e1, e0 = self.c_exps
+            total += float(np.sum(e1 * np.log(c) + e0 * np.log1p(-c)))
         return total
 
 
@@ -128,15 +139,16 @@ def update_divide_by_total(state: ItemState, r: np.ndarray, nodes: np.ndarray, t
     I_aa = a**2 * np.einsum("jq,q->j", n * var_k, nodes**2)
     g_a_raw = a * np.einsum("jkq,k,q->j", resid, kk, nodes)
     # intercept priors; inactive intercepts get an identity row so the solve is well posed
-    g_D = np.where(active, g_D - np.where(active, state.D[idx], 0.0) / D_PRIOR_SD**2, 0.0)
+    g_D = np.where(active, g_D - np.where(active, state.D[idx], 0.0) * state.d_prec, 0.0)
     I_DD = np.where(active[:, :, None] & active[:, None, :], I_DD, 0.0)
-    I_DD[:, np.arange(K), np.arange(K)] += np.where(active, 1.0 / D_PRIOR_SD**2, 1.0)
+    I_DD[:, np.arange(K), np.arange(K)] += np.where(active, state.d_prec, 1.0)
     I_aD = np.where(active, I_aD, 0.0)
 
     free = state.free_a[idx]
-    g_a = np.where(free, g_a_raw - state.alpha[idx] / state.a_prior_sd**2, 0.0)
+    a_prec = state.a_prec[idx]
+    g_a = np.where(free, g_a_raw - state.alpha[idx] * a_prec, 0.0)
     info = np.zeros((idx.size, K + 1, K + 1))
-    info[:, 0, 0] = np.where(free, I_aa + 1.0 / state.a_prior_sd**2, 1.0)
+    info[:, 0, 0] = np.where(free, I_aa + a_prec, 1.0)
     info[:, 0, 1:] = np.where(free[:, None], I_aD, 0.0)
     info[:, 1:, 0] = info[:, 0, 1:]
     info[:, 1:, 1:] = I_DD
@@ -149,8 +161,9 @@ def update_divide_by_total(state: ItemState, r: np.ndarray, nodes: np.ndarray, t
         # one alpha for these items: Newton on the sum, intercepts profiled out (Schur complement)
         corr = np.einsum("jk,jk->j", I_aD, np.linalg.solve(I_DD, I_aD[..., None])[..., 0])
         alpha = state.alpha[idx[shared][0]]
-        info_a = max(float(np.sum((I_aa - corr)[shared])) + 1.0 / state.a_prior_sd**2, 1e-9)
-        grad = float(np.sum(g_a_raw[shared])) - alpha / state.a_prior_sd**2
+        prec = float(a_prec[shared][0])
+        info_a = max(float(np.sum((I_aa - corr)[shared])) + prec, 1e-9)
+        grad = float(np.sum(g_a_raw[shared])) - alpha * prec
         state.alpha[idx[shared]] = alpha + np.clip(grad / info_a, -MAX_STEP, MAX_STEP)
 
 
@@ -165,13 +178,14 @@ def update_3pl(state: ItemState, r: np.ndarray, nodes: np.ndarray, table: np.nda
     grad = np.einsum("jq,juq->ju", (r1 - n * p) / pq, derivs)
     info = np.einsum("jq,juq,jvq->juv", n / pq, derivs, derivs)
     c = expit(state.gamma[idx])
-    al, be = C_PRIOR
-    grad[:, 0] -= state.alpha[idx] / A_PRIOR_SD**2
-    grad[:, 1] -= state.D[idx, 1] / D_PRIOR_SD**2
-    grad[:, 2] += (al - 1) * (1 - c) - (be - 1) * c
-    info[:, 0, 0] += 1 / A_PRIOR_SD**2
-    info[:, 1, 1] += 1 / D_PRIOR_SD**2
-    info[:, 2, 2] += (al + be - 2) * c * (1 - c)
+    e1, e0 = state.c_exps
+    a_prec = state.a_prec[idx]
+    grad[:, 0] -= state.alpha[idx] * a_prec
+    grad[:, 1] -= state.D[idx, 1] * state.d_prec
+    grad[:, 2] += e1 * (1 - c) - e0 * c
+    info[:, 0, 0] += a_prec
+    info[:, 1, 1] += state.d_prec
+    info[:, 2, 2] += (e1 + e0) * c * (1 - c) + 1e-8
     step = _solve(info, grad)
     state.alpha[idx] += step[:, 0]
     state.D[idx, 1] += step[:, 1]

@@ -22,11 +22,11 @@ def _simulate(runner, tmp_path, *extra, persons=1500, items=12, model="2pl"):
 
 
 @pytest.mark.parametrize("model, columns", [
-    ("1pl", ["item", "a", "b", "se_a", "se_b", "model"]),
-    ("2pl", ["item", "a", "b", "se_a", "se_b", "model"]),
-    ("3pl", ["item", "a", "b", "c", "se_a", "se_b", "se_c", "model"]),
+    ("1pl", ["item", "a", "b", "se_a", "se_b", "sx2", "sx2_df", "sx2_p", "model"]),
+    ("2pl", ["item", "a", "b", "se_a", "se_b", "sx2", "sx2_df", "sx2_p", "model"]),
+    ("3pl", ["item", "a", "b", "c", "se_a", "se_b", "se_c", "sx2", "sx2_df", "sx2_p", "model"]),
     ("gpcm", ["item", "a", "b", "t1", "t2", "t3", "se_a", "se_b", "se_t1", "se_t2", "se_t3",
-              "model"]),
+              "sx2", "sx2_df", "sx2_p", "model"]),
 ])
 def test_simulate_calibrate_score_round_trip(runner, tmp_path, model, columns):
     r, t = _simulate(runner, tmp_path, model=model)
