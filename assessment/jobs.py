@@ -15,6 +15,7 @@ Every bookkeeping key expires: a worker killed mid-job frees its attempt's turn 
 exactly once because recording a grade is a conditional update in the services.
 """
 import logging
+import os
 import pickle
 import threading
 import time
@@ -27,7 +28,7 @@ log = logging.getLogger(__name__)
 PREFIX = "assessment:fair:"
 #: A job's lease on its attempt's turn: longer than any grading or rendering takes (the
 #: sandbox's wall clock is at most about a minute), so only a dead worker's lease runs out.
-JOB_LEASE_SECONDS = 180
+JOB_LEASE_SECONDS = int(os.environ.get("ASSESSMENT_JOB_LEASE_SECONDS", "180"))
 #: How long a result stays for the web request that waits on it.
 RESULT_TTL_SECONDS = 600
 #: RQ's own limit on one job, below the lease.

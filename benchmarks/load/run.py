@@ -385,7 +385,7 @@ def check_database(database_url: str, assessment_id: int, acked: dict, wait_grad
         if pending:
             problems.append(f"{pending} code submission(s) never graded")
         rows = {row.id: row for row in connection.execute(text(
-            "SELECT r.id, r.answer, r.save_seq, r.status FROM response r JOIN section_attempt s "
+            "SELECT r.id, r.answer, r.save_seq, r.status, r.option_order FROM response r JOIN section_attempt s "
             "ON s.id = r.section_attempt_id JOIN attempt a ON a.id = s.attempt_id JOIN invitation i "
             "ON i.id = a.invitation_id WHERE i.assessment_id = :a"), {"a": assessment_id})}
         lost = 0
@@ -394,7 +394,9 @@ def check_database(database_url: str, assessment_id: int, acked: dict, wait_grad
             stored = row.answer if row is not None else None
             if isinstance(stored, str):
                 stored = json.loads(stored)
-            if row is None or row.save_seq < seq or (final and not _same_answer(stored, answer)):
+            order = row.option_order if row is not None else None
+            order = json.loads(order) if isinstance(order, str) else order
+            if row is None or row.save_seq < seq or (final and not _same_answer(stored, _bank_ids(answer, order))):
                 lost += 1
         if lost:
             problems.append(f"{lost} acknowledged answer(s) missing or different in the database")
@@ -419,6 +421,18 @@ def check_database(database_url: str, assessment_id: int, acked: dict, wait_grad
             problems.append(f"{double_graded} code submission(s) graded more than once")
     engine.dispose()
     return problems
+
+
+def _bank_ids(answer: dict, order: list | None) -> dict:
+    """Pages carry shown positions ("1".."n"), never the bank's option ids: map them back."""
+    if not order:
+        return answer
+    shown = lambda value: order[int(value) - 1] if str(value).isdigit() and 0 < int(value) <= len(order) else value  # noqa: E731
+    if "choice" in answer:
+        return {"choice": shown(answer["choice"])}
+    if "choices" in answer:
+        return {"choices": [shown(v) for v in answer["choices"]]}
+    return answer
 
 
 def _same_answer(stored: dict | None, sent: dict) -> bool:
