@@ -28,7 +28,9 @@ def _register() -> None:
     main.add_command(company.company)
     for command in app_commands.COMMANDS:
         main.add_command(command)
-    from assessment.cli import ops_commands
+    from assessment.cli import ops_commands, report
+
+    main.add_command(report.report)
 
     for command in ops_commands.COMMANDS:
         main.add_command(command)

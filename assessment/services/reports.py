@@ -1,0 +1,400 @@
+"""Study plans and candidate reports: gather the facts of an attempt, render in the background,
+cache per attempt and scoring data.
+
+The facts (:func:`gather`) are plain data::
+
+    {"attempt": {id, started_at, finished_at, status}, "candidate": {name, email},
+     "assessment": {title, target_role}, "roles": [{id, title, targets, rationale}],
+     "sections": [{id, title, description, time_limit_seconds, started_at, closed_at, close_reason,
+                   theta, se, score, low, high, band, n_answered, diagnosis,
+                   skills: [{id, title, description, resources}],
+                   items: [{type, status, score, max_score, stem, explanation}]}],
+     "previous": {finished_at, sections: {id: {score, band, se}}} | None,
+     "cut_scores": {section_id: score}, "grading": n}
+
+Only an item's stem and explanation are copied, never its ``body["code"]`` (which holds the
+hidden tests). ``reports.compose`` turns the facts into what the documents say.
+
+A rendered PDF is cached as ``<cache_dir>/<attempt_id>/<kind>-<digest>.pdf`` where the digest
+covers the facts and :data:`reports.REPORT_VERSION`: a re-scored section (a late coding grade,
+a recalibration) or a new template gives a new file; the same data is never rendered twice.
+"""
+from __future__ import annotations
+
+import concurrent.futures
+import functools
+import hashlib
+import json
+import logging
+import os
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from sqlmodel import Session, select
+
+import reports
+from reports import charts
+from assessment.services.failures import ErrorKind, ServiceError
+from assessment.models import (Assessment, Attempt, Invitation, Item, Response, Section,
+                               SectionAttempt)
+
+log = logging.getLogger(__name__)
+
+RENDER_WORKERS = 2
+"""Background render threads: one per core of the target machine (weasyprint is CPU-bound)."""
+WAIT_SECONDS = 30.0
+"""How long a plain download (no JavaScript) waits for a first render before answering 'retry'."""
+
+
+class ReportError(ServiceError):
+    """A report that cannot be made; ``status`` is the HTTP status it maps to."""
+
+    def __init__(self, message: str, *, status: int = 409):
+        kind = {400: ErrorKind.INVALID, 404: ErrorKind.NOT_FOUND}.get(status, ErrorKind.CONFLICT)
+        super().__init__(message, kind=kind)
+        self.message, self.status = message, status
+
+
+# --- facts ------------------------------------------------------------------------------------
+
+@functools.lru_cache(maxsize=8)
+def _roles_file(path: str, mtime: float) -> tuple:
+    data = yaml.safe_load(Path(path).read_text()) or {}
+    return tuple({"id": r["id"], "title": r["title"], "targets": dict(r.get("targets") or {}),
+                  "rationale": " ".join(str(r.get("rationale") or "").split())} for r in data.get("roles") or [])
+
+
+def load_roles(sections_dir: str | Path | None) -> list[dict]:
+    """The role profiles of the bank (``roles.yaml``), or none when the bank has no such file."""
+    if sections_dir is None:
+        return []
+    path = Path(sections_dir) / "roles.yaml"
+    if not path.is_file():
+        return []
+    return [dict(r) for r in _roles_file(str(path), path.stat().st_mtime)]
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _max_score(item: Item) -> float:
+    if item.type == "code":
+        thresholds = (item.irt or {}).get("thresholds")
+        return float(len(thresholds)) if thresholds else float(len((item.body.get("code") or {}).get("partial_credit") or [1]))
+    return 1.0
+
+
+def _attempt(session: Session, attempt_id: int) -> tuple[Attempt, Invitation, Assessment]:
+    attempt = session.get(Attempt, attempt_id)
+    if attempt is None:
+        raise ReportError(f"attempt {attempt_id}: no such attempt", status=404)
+    invitation = session.get(Invitation, attempt.invitation_id)
+    return attempt, invitation, session.get(Assessment, invitation.assessment_id)
+
+
+def _previous(session: Session, attempt: Attempt, email: str | None) -> dict | None:
+    """The same person's latest earlier completed attempt (matched by email), for progress."""
+    if not email:
+        return None
+    rows = session.exec(select(Attempt).join(Invitation, Invitation.id == Attempt.invitation_id).where(
+        Invitation.email == email, Attempt.id != attempt.id, Attempt.status == "completed",
+        Attempt.finished_at.is_not(None))).all()
+    before = [a for a in rows if attempt.finished_at is None or a.finished_at < attempt.finished_at]
+    if not before:
+        return None
+    prev = max(before, key=lambda a: a.finished_at)
+    parts = session.exec(select(SectionAttempt).where(SectionAttempt.attempt_id == prev.id)).all()
+    return {"attempt_id": prev.id, "finished_at": _iso(prev.finished_at),
+            "sections": {p.section_id: {"score": p.score, "band": p.band, "se": p.se}
+                         for p in parts if p.score is not None and p.n_answered}}
+
+
+def gather(*, session: Session, attempt_id: int, sections_dir: str | Path | None = None,
+           cut_scores: dict | None = None, require_finished: bool = True) -> dict:
+    """The facts of one attempt (shape in the module docstring)."""
+    attempt, invitation, assessment = _attempt(session, attempt_id)
+    if require_finished and attempt.status != "completed":
+        raise ReportError(f"attempt {attempt_id} is not finished yet: its report comes when every section is closed")
+    parts = session.exec(select(SectionAttempt).where(SectionAttempt.attempt_id == attempt.id)
+                         .order_by(SectionAttempt.position)).all()
+    section_rows = {s.id: s for s in session.exec(select(Section).where(
+        Section.id.in_({p.section_id for p in parts}))).all()}
+    answered = session.exec(select(Response, Item).join(Item, Item.id == Response.item_id).where(
+        Response.section_attempt_id.in_([p.id for p in parts])).order_by(Response.position)).all()
+    by_part: dict[int, list] = {}
+    for response, item in answered:
+        by_part.setdefault(response.section_attempt_id, []).append((response, item))
+    sections, grading = [], 0
+    for p in parts:
+        spec = section_rows[p.section_id]
+        items = []
+        for response, item in by_part.get(p.id, []):
+            grading += response.status == "submitted"
+            items.append({"type": item.type, "status": response.status, "score": response.score,
+                          "max_score": _max_score(item), "skills": list(item.skills),
+                          # stem and explanation only: body["code"] carries the hidden tests
+                          "stem": item.body.get("stem") or "", "explanation": item.body.get("explanation") or ""})
+        sections.append({
+            "id": p.section_id, "title": spec.title, "description": spec.description,
+            "time_limit_seconds": p.time_limit_seconds, "started_at": _iso(p.started_at),
+            "closed_at": _iso(p.closed_at), "close_reason": p.close_reason,
+            "theta": p.theta, "se": p.se, "score": p.score, "low": p.score_low, "high": p.score_high,
+            "band": p.band, "n_answered": p.n_answered, "diagnosis": p.diagnosis or [],
+            "skills": [{"id": k["id"], "title": k["title"], "description": k.get("description", ""),
+                        "resources": list(k.get("resources") or [])} for k in spec.skills],
+            "items": items,
+        })
+    return {
+        "attempt": {"id": attempt.id, "started_at": _iso(attempt.started_at),
+                    "finished_at": _iso(attempt.finished_at), "status": str(attempt.status)},
+        "candidate": {"name": invitation.name, "email": invitation.email},
+        "assessment": {"title": assessment.title, "target_role": assessment.target_role},
+        "roles": load_roles(sections_dir),
+        "sections": sections,
+        "previous": _previous(session, attempt, invitation.email),
+        "cut_scores": dict(cut_scores or {}),
+        "grading": grading,
+    }
+
+
+def digest(kind: str, facts: dict) -> str:
+    """The cache key of a report: the renderer's version and every fact it shows."""
+    blob = json.dumps({"kind": kind, "version": reports.REPORT_VERSION, "facts": facts}, sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()[:24]
+
+
+def _defaults(sections_dir, cache_dir) -> tuple:
+    """Fill the bank and cache folders from the running app when the caller did not pass them."""
+    if sections_dir is None or cache_dir is None:
+        try:
+            from flask import current_app
+
+            config, instance = current_app.config, current_app.instance_path
+        except (ImportError, RuntimeError):  # outside an app: the bank in the working directory
+            config, instance = {}, "instance"
+        sections_dir = sections_dir if sections_dir is not None else config.get("SECTIONS_DIR", "sections")
+        cache_dir = cache_dir if cache_dir is not None else Path(instance) / "reports"
+    return sections_dir, Path(cache_dir)
+
+
+def _cache_path(cache_dir: Path, attempt_id: int, kind: str, key: str) -> Path:
+    return cache_dir / str(int(attempt_id)) / f"{kind}-{key}.pdf"
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)  # readers see the whole file or none
+
+
+def _check_kind(kind: str) -> None:
+    if kind not in reports.KINDS:
+        raise ReportError(f"kind: {kind!r} is not a report (expected one of {', '.join(reports.KINDS)})", status=400)
+
+
+# --- synchronous: the CLI and the company's download ----------------------------------------
+
+def report_pdf(*, session: Session, attempt_id: int, kind: str = "study_plan", sections_dir=None, cache_dir=None,
+               cut_scores: dict | None = None) -> bytes:
+    """The PDF of one report, from the cache when the same data was rendered before.
+
+    Authorization is the caller's: a candidate's view passes only the attempt of their token,
+    a company's only an attempt of its own assessments."""
+    _check_kind(kind)
+    sections_dir, cache_dir = _defaults(sections_dir, cache_dir)
+    facts = gather(session=session, attempt_id=attempt_id, sections_dir=sections_dir, cut_scores=cut_scores)
+    path = _cache_path(cache_dir, attempt_id, kind, digest(kind, facts))
+    if path.is_file():
+        return path.read_bytes()
+    data = reports.render_pdf(kind, reports.compose(facts))
+    _write_atomically(path, data)
+    return data
+
+
+def render_report(kind: str, attempt_id: int, *, database_url: str | None = None, sections_dir=None,
+                  cache_dir=None, cut_scores: dict | None = None) -> str:
+    """Worker entry point (a queue job): open a session, render (or find) the report, return the
+    cached file's path. ``database_url`` defaults to ``DATABASE_URL``."""
+    url = database_url or os.environ.get("DATABASE_URL") or "sqlite:///instance/assessment.db"
+    engine = _engines(url)
+    sections_dir, cache_dir = _defaults(sections_dir, cache_dir)
+    with Session(engine) as session:
+        facts = gather(session=session, attempt_id=attempt_id, sections_dir=sections_dir, cut_scores=cut_scores)
+    path = _cache_path(cache_dir, attempt_id, kind, digest(kind, facts))
+    if not path.is_file():
+        _write_atomically(path, reports.render_pdf(kind, reports.compose(facts)))
+    return str(path)
+
+
+@functools.lru_cache(maxsize=4)
+def _engines(url: str):
+    from assessment.db import make_engine
+
+    return make_engine(url)
+
+
+# --- background rendering for the candidate's download button --------------------------------
+
+STAGES = {"queued": 10, "composing": 25, "layout": 55, "writing": 85, "ready": 100}
+"""How far along a render is, for the progress bar (layout and writing take most of the time)."""
+
+
+@dataclass
+class Job:
+    stage: str = "queued"
+    error: str | None = None
+    future: concurrent.futures.Future | None = None
+    started: float = 0.0
+
+
+class Renderer:
+    """A small pool of render threads; one job per (attempt, kind, data digest) at a time."""
+
+    def __init__(self, workers: int = RENDER_WORKERS):
+        self._pool = concurrent.futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="report")
+        self._jobs: dict[Path, Job] = {}
+        self._lock = threading.Lock()
+
+    def submit(self, path: Path, kind: str, facts: dict) -> Job:
+        with self._lock:
+            job = self._jobs.get(path)
+            if job is not None and job.error is None:
+                return job
+            job = self._jobs[path] = Job(started=time.monotonic())
+            job.future = self._pool.submit(self._run, job, path, kind, facts)
+            return job
+
+    def _run(self, job: Job, path: Path, kind: str, facts: dict) -> Path:
+        def stage(name: str) -> None:
+            job.stage = name
+
+        try:
+            if not path.is_file():
+                stage("composing")
+                data = reports.render_pdf(kind, reports.compose(facts), on_stage=stage)
+                _write_atomically(path, data)
+            stage("ready")
+            return path
+        except Exception as exc:  # the status call reports it; the next request retries
+            log.exception("rendering %s failed", path.name)
+            job.error = f"{type(exc).__name__}: {exc}"
+            raise
+        finally:
+            with self._lock:
+                if self._jobs.get(path) is job and job.error is None:
+                    del self._jobs[path]  # done: the file is the state from now on
+
+    def job(self, path: Path) -> Job | None:
+        with self._lock:
+            return self._jobs.get(path)
+
+    def shutdown(self) -> None:
+        self._pool.shutdown(wait=True)
+
+
+_RENDERER: Renderer | None = None
+_RENDERER_LOCK = threading.Lock()
+
+
+def renderer() -> Renderer:
+    """The process's render pool, started on first use (never at import)."""
+    global _RENDERER
+    with _RENDERER_LOCK:
+        if _RENDERER is None:
+            _RENDERER = Renderer()
+        return _RENDERER
+
+
+@dataclass
+class Download:
+    """Where a report stands: ``ready`` with its bytes and file name, or ``rendering`` at a stage."""
+
+    state: str  # ready | rendering | failed
+    percent: int
+    filename: str
+    data: bytes | None = None
+    message: str = ""
+
+
+def _filename(kind: str, facts: dict) -> str:
+    return f"{reports.KINDS[kind].filename}-{facts['attempt']['id']}.pdf"
+
+
+def _start(*, session: Session, attempt_id: int, kind: str, sections_dir, cache_dir) -> tuple[Path, Job | None, dict]:
+    _check_kind(kind)
+    sections_dir, cache_dir = _defaults(sections_dir, cache_dir)
+    facts = gather(session=session, attempt_id=attempt_id, sections_dir=sections_dir)
+    path = _cache_path(cache_dir, attempt_id, kind, digest(kind, facts))
+    if path.is_file():
+        return path, None, facts
+    return path, renderer().submit(path, kind, facts), facts
+
+
+def download_status(*, session: Session, attempt_id: int, kind: str = "study_plan", sections_dir=None,
+                    cache_dir=None) -> Download:
+    """Start the render if needed and say how far it is (the results page polls this)."""
+    path, job, facts = _start(session=session, attempt_id=attempt_id, kind=kind, sections_dir=sections_dir,
+                              cache_dir=cache_dir)
+    if job is None:
+        return Download("ready", 100, _filename(kind, facts))
+    if job.error:
+        return Download("failed", 0, _filename(kind, facts), message="The report could not be made. Try again.")
+    return Download("ready" if job.stage == "ready" else "rendering", STAGES.get(job.stage, 10),
+                    _filename(kind, facts))
+
+
+def download(*, session: Session, attempt_id: int, kind: str = "study_plan", sections_dir=None, cache_dir=None,
+             wait: float = WAIT_SECONDS) -> Download:
+    """The PDF, waiting up to ``wait`` seconds for a first render (a download without JavaScript)."""
+    path, job, facts = _start(session=session, attempt_id=attempt_id, kind=kind, sections_dir=sections_dir,
+                              cache_dir=cache_dir)
+    if job is not None:
+        try:
+            job.future.result(timeout=wait)
+        except concurrent.futures.TimeoutError:
+            return Download("rendering", STAGES.get(job.stage, 10), _filename(kind, facts),
+                            message="Your study plan is still being prepared. Try again in a few seconds.")
+        except Exception:  # noqa: BLE001  logged by the worker
+            return Download("failed", 0, _filename(kind, facts), message="The report could not be made. Try again.")
+    return Download("ready", 100, _filename(kind, facts), data=path.read_bytes())
+
+
+# --- the candidate's pages: only the attempt of their own invitation -------------------------
+
+def _own_finished_attempt(visit) -> int:
+    if visit.attempt is None or visit.attempt.status != "completed":
+        raise ReportError("Your study plan is ready once you have finished the test.")
+    return visit.attempt.id
+
+
+def study_plan_status(*, session: Session, visit, sections_dir=None, cache_dir=None) -> dict:
+    """The download button's progress: {state, percent, message}; starts the first render."""
+    d = download_status(session=session, attempt_id=_own_finished_attempt(visit), kind="study_plan",
+                        sections_dir=sections_dir, cache_dir=cache_dir)
+    return {"state": d.state, "percent": d.percent, "message": d.message}
+
+
+def study_plan_download(*, session: Session, visit, sections_dir=None, cache_dir=None,
+                        wait: float = WAIT_SECONDS) -> Download:
+    """The candidate's own study plan (the visit is their invitation token's)."""
+    return download(session=session, attempt_id=_own_finished_attempt(visit), kind="study_plan",
+                    sections_dir=sections_dir, cache_dir=cache_dir, wait=wait)
+
+
+def results_page(*, session: Session, visit, grace_seconds: float, sections_dir=None) -> dict | None:
+    """The results page: delivery's results plus the report's view and its chart (inline SVG);
+    None while the attempt is not finished."""
+    from assessment.services import delivery
+
+    base = delivery.results(session=session, visit=visit, grace_seconds=grace_seconds)
+    if base is None:
+        return None
+    sections_dir, _ = _defaults(sections_dir, "unused")
+    view = reports.compose(gather(session=session, attempt_id=visit.attempt.id, sections_dir=sections_dir))
+    svg, alt = charts.score_chart(view["sections"], role_title=view["role"]["title"] if view["role"] else None)
+    return {**base, "report": view, "chart_svg": svg, "chart_alt": alt}
