@@ -9,6 +9,9 @@ if [[ $(id -u) -eq 0 ]]; then
   # The grading sandbox's own interpreter with numpy and pandas, readable by the unprivileged
   # per-slot uids (idempotent). Without root the sandbox tests say why they are skipped.
   .venv/bin/assessment sandbox setup >/dev/null
+  # As root every sandbox layer must be active: a missing one fails the run, naming it
+  # (tests/sandbox_layers.py). Only a non-root developer run may skip those tests.
+  export ASSESSMENT_REQUIRE_SANDBOX_LAYERS=1
 fi
 export PYTHONDONTWRITEBYTECODE=1 OPENBLAS_NUM_THREADS=1
 if (($#)); then

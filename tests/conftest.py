@@ -4,9 +4,24 @@ import os
 
 import pytest
 
+import sandbox_layers
 from assessment import create_app, migrate
 from assessment.content import load_bank
 from support import FIXTURE_BANK, fresh_postgres_database
+
+
+def pytest_report_header(config):
+    return sandbox_layers.summary()
+
+
+def pytest_terminal_summary(terminalreporter):
+    terminalreporter.write_line(sandbox_layers.summary())
+
+
+@pytest.fixture(autouse=True)
+def _required_sandbox_layers(request):
+    """A test marked with the layers it needs fails here when one is missing where required."""
+    sandbox_layers.check_marked(request.node)
 
 
 @pytest.fixture

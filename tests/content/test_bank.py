@@ -4,13 +4,13 @@ Numeric keys are recomputed from each item's `check` expression; every coding it
 reference solution must pass its hidden tests in the sandbox, and its `wrong.py` and the
 untouched starter must not earn full credit."""
 import math
-import os
 from collections import Counter
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+import sandbox_layers
 from assessment.config import Defaults
 from assessment.content import load_bank, validate_bank
 
@@ -84,8 +84,7 @@ def test_every_distractor_explains_its_misconception(bank):
     assert missing == []
 
 
-@pytest.mark.skipif(os.geteuid() != 0, reason="the sandbox switches to per-slot uids: needs root "
-                                              "(CI and scripts/test.sh run as root)")
+@sandbox_layers.needs("uid switching", "runtime")
 def test_coding_keys_reference_passes_wrong_and_starter_do_not(bank):
     from assessment.content.coding import load_coding_task
     from assessment.grading.pool import GradingPool

@@ -5,17 +5,14 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import pytest
-
-from assessment.grading.sandbox import SandboxConfig, detect_layers
+from sandbox_layers import needs
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SOFTMAX = FIXTURES / "sections" / "fixtures" / "items" / "fx-softmax"
 TEST_BASE_UID = 61500  # away from the default slots (61000+) so a live grader is unaffected
 SLOTS = 2
 IS_ROOT = os.geteuid() == 0
-needs_root = pytest.mark.skipif(not IS_ROOT, reason="uid switching (and RLIMIT_NPROC for the "
-                                                    "slot uid) needs the tests to run as root")
+needs_root = needs("uid switching")
 
 
 def slot_processes() -> list[tuple[int, int]]:
@@ -38,10 +35,6 @@ def slot_processes() -> list[tuple[int, int]]:
     return found
 
 
-def layers():
-    return detect_layers(SandboxConfig())
 
-
-needs_landlock = pytest.mark.skipif(layers().landlock_abi < 6,
-                                    reason="needs Landlock ABI >= 6 on this kernel")
-needs_seccomp = pytest.mark.skipif(not layers().seccomp, reason="needs libseccomp.so.2")
+needs_landlock = needs("landlock")
+needs_seccomp = needs("seccomp")

@@ -9,11 +9,12 @@ import shutil
 import pytest
 from click.testing import CliRunner
 
+import sandbox_layers
 from assessment.content.coding import load_coding_task
 from assessment.grading import grader
 from assessment.grading.grader import category_for
 from assessment.grading.pool import GradingPool
-from assessment.grading.sandbox import Layers, Sandbox
+from assessment.grading.sandbox import Layers, Sandbox, SandboxConfig, detect_layers
 from grading_support import FIXTURES, SOFTMAX
 
 FRAME = FIXTURES / "sections" / "fixtures" / "items" / "fx-frame"
@@ -162,3 +163,12 @@ def test_cli_sandbox_check(cli):
     assert report["trial_run"]["ok"], report
     assert "'reads_etc_shadow': False" in report["trial_run"]["stdout"]
     assert report["layers"]["rlimits"] is True
+
+
+@sandbox_layers.needs("uid switching", "rlimits", "landlock", "seccomp", "runtime")
+def test_every_sandbox_layer_is_active_where_required():
+    """CI and scripts/test.sh (root): the production layer set is complete, or this fails
+    naming what is missing (also printed in the run's header and summary)."""
+    layers = detect_layers(SandboxConfig())
+    assert layers.missing_for_production() == []
+    assert layers.describe()["network"] and layers.describe()["scoping"]
