@@ -19,6 +19,8 @@ if (($#)); then
 fi
 # Lint and import order first: seconds, and a failure names file and line.
 .venv/bin/ruff check .
+# Every test function checks something (assert, expected exception, expect(), check helper).
+.venv/bin/python scripts/check_assertions.py tests
 .venv/bin/python -m pytest
 # The same web and service tests on PostgreSQL (the service runs on 127.0.0.1:5432 here and in CI).
 TEST_DATABASE_URL=${TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} \
