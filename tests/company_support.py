@@ -1,15 +1,17 @@
 """Helpers shared by the company, API and browser tests: finish a candidate's attempt through
-the delivery services, answering every question the same way."""
+the delivery services."""
 from sqlmodel import Session
 
-from assessment.services import delivery
+from assessment.services import coding, delivery
 
-ANSWERS = {"single_choice": {"choice": "a"}, "multiple_choice": {"choices": ["a"]}, "numeric": {"value": "1"},
-           "code": {"code": "def solve(x):\n    return x\n"}}
+ANSWERS = {"single_choice": {"choice": "a"}, "multiple_choice": {"choices": ["a"]}, "numeric": {"value": "1"}}
+OTHER_ANSWERS = {"single_choice": {"choice": "b"}, "multiple_choice": {"choices": ["b"]}, "numeric": {"value": "2"}}
+DEFAULT_CODE = "def solve(x):\n    return x\n"
 
 
-def complete_attempt(session: Session, token: str) -> int:
-    """Begin, answer every item of every section, finish; returns the attempt id."""
+def complete_attempt(session: Session, token: str, answers: dict = ANSWERS, code: str = DEFAULT_CODE) -> int:
+    """Begin, answer every item of every section (code is submitted, left ungraded), finish;
+    returns the attempt id."""
     invitation = delivery.find_invitation(session=session, token=token)
     attempt = delivery.get_or_start_attempt(session=session, invitation=invitation)
     for _ in range(200):
@@ -18,7 +20,10 @@ def complete_attempt(session: Session, token: str) -> int:
             return attempt.id
         if state.kind == "section-intro":
             delivery.start_section(session=session, attempt=attempt, position=state.section.position)
-            continue
-        delivery.save_answer(session=session, attempt=attempt, response_id=state.response.id,
-                             payload=ANSWERS[state.item.type], seq=1, final=True, grace_seconds=3)
+        elif state.item.type == "code":
+            coding.submit_code(session=session, attempt=attempt, response_id=state.response.id, code=code,
+                               grace_seconds=3)
+        else:
+            delivery.save_answer(session=session, attempt=attempt, response_id=state.response.id,
+                                 payload=answers[state.item.type], seq=1, final=True, grace_seconds=3)
     raise AssertionError("the attempt did not finish")

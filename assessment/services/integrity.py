@@ -82,16 +82,20 @@ def signal_counts(session: Session, attempt_ids: list[int]) -> dict[int, dict]:
 
 # --- code similarity -----------------------------------------------------------------------------
 
+_CONSTANTS = {"None", "True", "False"}  # literals, like numbers and strings
 _FALLBACK = re.compile(r"[A-Za-z_]\w*|\d[\w.]*|\"(?:\\.|[^\"\\])*\"|'(?:\\.|[^'\\])*'|\S")
 
 
 def normalized_tokens(code: str) -> list[str]:
-    """The code as a stream of structure tokens: identifiers -> V, numbers and strings -> L,
+    """The code as a stream of structure tokens: identifiers -> V, numbers, strings and
+    None/True/False -> L,
     keywords and operators kept; comments, whitespace and indentation dropped."""
     out = []
     try:
         for tok in tokenize.generate_tokens(io.StringIO(code).readline):
-            if tok.type == tokenize.NAME:
+            if tok.type == tokenize.NAME and tok.string in _CONSTANTS:
+                out.append("L")
+            elif tok.type == tokenize.NAME:
                 out.append(tok.string if keyword.iskeyword(tok.string) else "V")
             elif tok.type in (tokenize.NUMBER, tokenize.STRING) or tok.type in _FSTRING_TYPES:
                 if not out or out[-1] != "L":  # f-strings come in pieces: one literal
@@ -102,7 +106,9 @@ def normalized_tokens(code: str) -> list[str]:
         # Unfinished code still has a shape: a plain lexer keeps the comparison going.
         out = []
         for t in _FALLBACK.findall(re.sub(r"#[^\n]*", "", code)):
-            if t[0].isalpha() or t[0] == "_":
+            if t in _CONSTANTS:
+                out.append("L")
+            elif t[0].isalpha() or t[0] == "_":
                 out.append(t if keyword.iskeyword(t) else "V")
             elif t[0].isdigit() or t[0] in "\"'":
                 out.append("L")
