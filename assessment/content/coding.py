@@ -130,7 +130,8 @@ def load_coding_task(item_dir: Path) -> CodingTask:
 
 def validate_coding_item(item_dir: Path) -> list[Problem]:
     """Every problem of a coding item folder: item.yaml, the code files (parsed, not run) and
-    the test files' CASES.  Running solution.py and wrong.py is ``grader.check_reference_code``."""
+    the test files' CASES.  That solution.py passes and wrong.py fails is checked by the suite
+    (tests/content/test_bank.py), in the sandbox."""
     item_dir = Path(item_dir)
     problems, task = _check_item(item_dir)
     if task is not None:

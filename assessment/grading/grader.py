@@ -16,7 +16,6 @@ from pathlib import Path
 
 from assessment.content import codec
 from assessment.content.coding import MAX_CODE_CHARS, CodingTask
-from assessment.content.problems import Problem
 from assessment.grading.compare import compare
 from assessment.grading.sandbox import RunOutcome, Sandbox, SandboxUnavailable
 
@@ -236,21 +235,3 @@ def _judge_case(case, rec: dict, hidden: bool) -> TestResult:
         return TestResult(case.name, "passed", "", time_ms, out, err)
     return TestResult(case.name, "failed", "wrong answer" if hidden else reason, time_ms,
                       out, err)
-
-
-def check_reference_code(task: CodingTask, sandbox: Sandbox | None = None) -> list[Problem]:
-    """CI check of an item: solution.py passes every hidden test, wrong.py fails one."""
-    problems = []
-    for name, must_pass in (("solution.py", True), ("wrong.py", False)):
-        result = grade(task, (task.item_dir / name).read_text(encoding="utf-8"),
-                       which="hidden", sandbox=sandbox)
-        failing = [t.name for t in result.tests if t.status != "passed"]
-        if result.status == "sandbox error":
-            problems.append(Problem(name, None, "", "could not be graded: the sandbox is unavailable"))
-        elif must_pass and failing:
-            problems.append(Problem(name, None, "hidden_tests.py", "fails hidden tests: " + ", ".join(
-                f"{t.name} ({t.status})" for t in result.tests if t.status != "passed")))
-        elif not must_pass and not failing:
-            problems.append(Problem(name, None, "hidden_tests.py",
-                                    "passes every hidden test; it must fail at least one"))
-    return problems
