@@ -21,8 +21,9 @@ access_log = logging.getLogger("assessment.access")
 
 #: A caller's request id is accepted only if it cannot forge log lines or grow without bound.
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{8,64}$")
-#: The invitation token is the candidate's only credential: it never reaches a log.
-_TOKEN_IN_PATH = re.compile(r"(/t/)[^/?#]+")
+#: The invitation token is the candidate's only credential: it never reaches a log; nor do the
+#: company's password-reset and setup links.
+_TOKEN_IN_PATH = re.compile(r"(/t/|/company/reset/|/company/setup/)[^/?#]+")
 
 
 def redact_path(path: str) -> str:

@@ -6,11 +6,11 @@ import re
 import time
 
 import pytest
+from company_fixtures import PASSWORD
 from sqlmodel import select
 
 from assessment.models import AuditEntry, CompanyUser, LoginAttempt
 from assessment.services import accounts
-from conftest import PASSWORD
 
 
 def test_password_is_stored_as_scrypt_hash(tenants, db_session):

@@ -5,13 +5,13 @@ import io
 import re
 
 import pytest
+from company_support import complete_attempt
+from company_fixtures import spec
 from sqlmodel import select
 
 from assessment.models import AssessmentSection, AuditEntry, Invitation, SectionAttempt
 from assessment.services import company, delivery
 from assessment.services.company import CompanyError, InvitationOptions
-from company_support import complete_attempt
-from conftest import spec
 
 
 def _form(**extra):

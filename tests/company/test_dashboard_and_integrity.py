@@ -4,14 +4,14 @@ import io
 
 import pandas as pd
 import pytest
+from company_support import OTHER_ANSWERS, complete_attempt
+from company_fixtures import spec
 from sqlmodel import select
 
 from assessment.models import AuditEntry, Event
 from assessment.services import company, company_dashboard, integrity
 from assessment.services.company import InvitationOptions
 from assessment.services.company_dashboard import DashboardQuery
-from company_support import OTHER_ANSWERS, complete_attempt
-from conftest import spec
 
 
 def _dashboard(db_session, tenant, **query):
