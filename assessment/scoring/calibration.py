@@ -173,7 +173,7 @@ def _e_step(data: _Data, table: np.ndarray, log_w: np.ndarray):
     return w, r, loglik
 
 
-def _validate(responses, model, item_ids) -> tuple[np.ndarray, tuple[str, ...], np.ndarray]:
+def _validate(responses, model, item_ids, held=frozenset()) -> tuple[np.ndarray, tuple[str, ...], np.ndarray]:
     if isinstance(responses, pd.DataFrame):
         item_ids = tuple(str(c) for c in responses.columns) if item_ids is None else item_ids
         responses = responses.to_numpy(dtype=float, na_value=np.nan)
@@ -194,6 +194,8 @@ def _validate(responses, model, item_ids) -> tuple[np.ndarray, tuple[str, ...], 
     seen = ~np.isnan(x)
     for j in range(J):
         col = x[seen[:, j], j]
+        if col.size == 0 and ids[j] in held:
+            continue
         if col.size == 0:
             raise ValueError(f"item {ids[j]!r}: no responses")
         bad = (col != np.round(col)) | (col < 0) | ((col > 1) & (models[j] != "gpcm"))
@@ -202,7 +204,7 @@ def _validate(responses, model, item_ids) -> tuple[np.ndarray, tuple[str, ...], 
             kind = "a category 0, 1, 2, ..." if models[j] == "gpcm" else "0 or 1"
             raise ValueError(f"item {ids[j]!r}, row {row}: invalid response {x[row, j]:g} "
                              f"(expected {kind} or empty)")
-        if np.all(col == col[0]):
+        if np.all(col == col[0]) and ids[j] not in held:
             raise ValueError(f"item {ids[j]!r}: every response is {col[0]:g}; a constant "
                              "column carries no information about the item")
     return x, ids, models
@@ -211,7 +213,7 @@ def _validate(responses, model, item_ids) -> tuple[np.ndarray, tuple[str, ...], 
 def calibrate(responses, model: str | Sequence[str] = "2pl", *, item_ids=None,
               common_a: bool = False, n_categories=None, n_quadrature: int = 41,
               max_iter: int = 500, tol: float = 1e-4, prior: str = "default",
-              se: str = "full") -> CalibrationResult:
+              se: str = "full", fixed: ItemParameters | None = None) -> CalibrationResult:
     """Calibrate items by marginal maximum likelihood (EM over quadrature).
 
     Parameters
@@ -242,6 +244,12 @@ def calibrate(responses, model: str | Sequence[str] = "2pl", *, item_ids=None,
         E-step pair per parameter: fine for a few hundred items). ``block``: per-item
         cross-product information, linear in the responses, a few per cent optimistic (for
         banks of thousands of items). See :mod:`assessment.scoring.standard_errors`.
+    fixed : ItemParameters, optional
+        Items (matched by id to the columns) held at these parameters: their responses still
+        inform every person's posterior, but they are not re-estimated (SEs NaN). For
+        adaptive data, hold items with too few responses this way rather than dropping their
+        responses: the choice of the other items depended on them, and dropping them biases
+        the rest (the data are missing at random only given every administered response).
 
     Returns
     -------
@@ -257,9 +265,22 @@ def calibrate(responses, model: str | Sequence[str] = "2pl", *, item_ids=None,
         raise ValueError(f"prior must be one of {', '.join(PRIORS)}, got {prior!r}")
     if se not in SE_METHODS:
         raise ValueError(f"se must be one of {', '.join(SE_METHODS)}, got {se!r}")
-    x, ids, models = _validate(responses, model, item_ids)
+    held_ids = frozenset(fixed.ids) if fixed is not None else frozenset()
+    x, ids, models = _validate(responses, model, item_ids, held_ids)
     P, J = x.shape
-    n_cat = np.where(models == "gpcm", np.nanmax(x, axis=0).astype(int) + 1, 2)
+    unknown = held_ids - set(ids)
+    if unknown:
+        raise ValueError(f"fixed item {sorted(unknown)[0]!r} is not a column of the responses")
+    held = np.array([i in held_ids for i in ids])
+    held_rows = [fixed.index_of(i) for i in ids if i in held_ids]
+    if held.any():
+        models[held] = fixed.model[held_rows]
+    if P - int(np.sum(np.all(np.isnan(x[:, ~held]), axis=1))) < MIN_PERSONS and (~held).any():
+        raise ValueError(f"too few persons answered the items to estimate (need {MIN_PERSONS})")
+    top = np.nanmax(np.where(np.isnan(x), -1.0, x), axis=0).astype(int) + 1
+    n_cat = np.where(models == "gpcm", np.maximum(top, 2), 2)
+    if held.any():
+        n_cat[held] = np.maximum(fixed.n_categories[held_rows], n_cat[held])
     if n_categories is not None:
         given = np.asarray(n_categories, dtype=int).reshape(-1)
         if given.shape != (J,):
@@ -279,7 +300,7 @@ def calibrate(responses, model: str | Sequence[str] = "2pl", *, item_ids=None,
     if prior == "none":
         reached = np.zeros((J, K), dtype=bool)
         reached[data.cols, data.cat] = True
-        missing = (np.arange(K)[None, :] < n_cat[:, None]) & ~reached
+        missing = (np.arange(K)[None, :] < n_cat[:, None]) & ~reached & ~held[:, None]
         if missing.any():
             j, k = np.argwhere(missing)[0]
             raise ValueError(f"item {ids[j]!r}: nobody scored category {k}, which has no finite "
@@ -294,6 +315,29 @@ def calibrate(responses, model: str | Sequence[str] = "2pl", *, item_ids=None,
         p = expit(state.D[state.is3, 1])
         c0 = expit(state.gamma[state.is3])
         state.D[state.is3, 1] = logit(np.clip((p - c0) / (1 - c0), 0.05, 0.95))
+    state.fixed = held
+    if held.any():
+        h_a = fixed.a[held_rows]
+        h_alpha = np.log(h_a)
+        h_D = np.full((int(held.sum()), K), -np.inf)
+        h_D[:, 0] = 0.0
+        steps = np.nan_to_num(fixed.thresholds[held_rows])
+        for r, (row, m) in enumerate(zip(held_rows, models[held])):
+            if m == "gpcm":
+                m_cat = int(fixed.n_categories[row])
+                h_D[r, 1:m_cat] = -h_a[r] * np.cumsum(steps[r, : m_cat - 1])
+            else:
+                h_D[r, 1] = -h_a[r] * fixed.b[row]
+        h_gamma = np.where(models[held] == "3pl", logit(np.clip(fixed.c[held_rows], 1e-6, 1 - 1e-6)), 0.0)
+
+    def hold() -> None:
+        """Put the held items back at their given parameters."""
+        if held.any():
+            state.alpha[held] = h_alpha
+            state.D[held] = h_D
+            state.gamma[held] = h_gamma
+
+    hold()
 
     def em_update() -> float:
         """One EM iteration in place; returns the log posterior at the parameters it started from."""
@@ -302,6 +346,7 @@ def calibrate(responses, model: str | Sequence[str] = "2pl", *, item_ids=None,
         log_prior = state.log_prior()
         update_divide_by_total(state, r, nodes, table)
         update_3pl(state, r, nodes, table)
+        hold()
         return ll + log_prior
 
     # SQUAREM (Varadhan & Roland, 2008, scheme S3): two EM steps, an extrapolation along them,
@@ -324,10 +369,12 @@ def calibrate(responses, model: str | Sequence[str] = "2pl", *, item_ids=None,
             continue
         step = min(-float(np.linalg.norm(r_vec)) / norm_v, -1.0)
         state.set_vector(x0 - 2 * step * r_vec + step**2 * v_vec)
+        hold()
         obj_acc = em_update()
         it += 1
         if not np.isfinite(obj_acc) or obj_acc < obj1:
             state.set_vector(x2)
+            hold()
         x0 = state.vector()
 
     table = log_probability_table(state, nodes)
@@ -346,6 +393,7 @@ def calibrate(responses, model: str | Sequence[str] = "2pl", *, item_ids=None,
         G = np.nan_to_num(log_probability_gradients(state, table, nodes))
         cov, var_shared = block_covariance(state, table, G, data.rows, data.cols, data.cat, w)
         errors = natural_standard_errors(params, state, cov, var_shared, n_persons=P)
+    errors.loc[held] = np.nan
     theta = w @ nodes
     theta_se = np.sqrt(np.maximum(w @ nodes**2 - theta**2, 0.0))
     fit = item_fit(params, x, theta).join(sx2_item_fit(params, x))

@@ -67,6 +67,7 @@ class ItemState:
         self.D[np.arange(K)[None, :] >= n_cat[:, None]] = -np.inf
         self.gamma = np.where(self.is3, logit(C_PRIOR[0] / sum(C_PRIOR)), 0.0)
         self._finite = np.isfinite(self.D)
+        self.fixed = np.zeros(J, dtype=bool)  # items held at given parameters (not estimated)
 
     def vector(self) -> np.ndarray:
         return np.concatenate([self.alpha, self.D[self._finite], self.gamma])

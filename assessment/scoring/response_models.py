@@ -54,10 +54,15 @@ def info_3pl(theta, a, b, c=0.0) -> np.ndarray:
     """
     t = _theta_column(theta)
     a, b, c = (np.asarray(v, dtype=float) for v in (a, b, c))
-    p_star = expit(a * (t - b))
-    p = c + (1.0 - c) * p_star
-    # (P - c)/(1 - c) = P*, so the formula is a^2 (1-c) P*^2 (1-P*) / P: no cancellation.
-    return a * a * (1.0 - c) * p_star * p_star * (1.0 - p_star) / p
+    z = a * (t - b)
+    # (P - c)/(1 - c) = P*, so the formula is a^2 (1-c) P* (1-P*) (P*/P). P*/P is taken in log
+    # space: for a*(theta - b) below about -745, P* and P underflow to 0 and P*/P would be 0/0
+    # (NaN, which np.argmax then picks); in logs it is exp(log P* - log P), finite (1 when c=0).
+    with np.errstate(divide="ignore"):
+        log_c = np.log(c)
+    log_ps = log_expit(z)
+    log_p = np.logaddexp(log_c, np.log1p(-c) + log_ps)
+    return a * a * (1.0 - c) * expit(z) * expit(-z) * np.exp(log_ps - log_p)
 
 
 def gpcm_log_probabilities(theta, a, thresholds) -> np.ndarray:

@@ -116,7 +116,8 @@ def select_next_item(params: ItemParameters, theta: float, administered, *,
         raise ValueError(f"randomesque must be >= 1, got {randomesque}")
     if not np.isfinite(theta):
         raise ValueError(f"theta must be finite, got {theta}")
-    info = item_information(params, float(theta))[0]
+    # never let a NaN win the argmax (a non-finite information counts as none)
+    info = np.nan_to_num(item_information(params, float(theta))[0], nan=0.0, posinf=0.0)
     candidates = available
 
     if item_skills is not None:

@@ -137,7 +137,7 @@ def simulate_cat(params: ItemParameters, theta, rng: np.random.Generator, *,
         pick = np.empty(idx.size, dtype=int)
         for start in range(0, idx.size, PERSON_CHUNK):
             sub = idx[start:start + PERSON_CHUNK]
-            info = item_information(params, est[sub])
+            info = np.nan_to_num(item_information(params, est[sub]), nan=0.0, posinf=0.0)
             info[given[sub]] = -np.inf
             if top == 1:
                 pick[start:start + sub.size] = np.argmax(info, axis=1)

@@ -87,6 +87,7 @@ def active_slots(state) -> np.ndarray:
     active[dbt, 0] = state.free_a[dbt]
     active[dbt, 1:K] = np.isfinite(state.D[dbt, 1:K])
     active[state.is3, :3] = True
+    active[state.fixed] = False
     return active
 
 
@@ -130,7 +131,7 @@ def full_covariance(state, marginal_score) -> tuple[np.ndarray, float | None]:
     """
     active = active_slots(state)
     slots = [(j, u) for j, u in zip(*np.nonzero(active))]
-    shared = np.flatnonzero(state.shared_a & ~state.is3)
+    shared = np.flatnonzero(state.shared_a & ~state.is3 & ~state.fixed)
     n = len(slots) + (1 if shared.size else 0)
 
     def flat(g: np.ndarray) -> np.ndarray:

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 from sqlmodel import Session, select
 
+from assessment.scoring import ItemParameters
 from assessment.scoring.calibration import calibrate
 from assessment.content import Bank
 from assessment.models import Item, Response
@@ -59,13 +60,21 @@ def calibrate_section(*, session: Session, section_id: str, min_responses: int =
             keep.append(key)
     if not keep:
         return CalibrationReport(section_id, len(wide), pd.DataFrame(), skipped, None, None)
-    data = wide[keep]
-    data = data[data.notna().any(axis=1)]
-    models = [items[k].irt["model"] for k in keep]
+    # Items with too few responses stay in, held at their current parameters: adaptive
+    # selection depended on their responses, so dropping them would bias the other items.
+    held = [k for k in skipped if k in wide]
+    columns = keep + held
+    data = wide[columns]
+    data = data[data[keep].notna().any(axis=1)]
+    models = [items[k].irt["model"] for k in columns]
     # The bank fixes each coding item's categories, so a top category nobody reached yet
     # keeps its step instead of vanishing.
-    categories = [len(items[k].body["code"]["partial_credit"]) + 1 if items[k].type == "code" else 2 for k in keep]
-    result = calibrate(data, model=models, n_categories=categories)
+    categories = [len(items[k].body["code"]["partial_credit"]) + 1 if items[k].type == "code" else 2
+                  for k in columns]
+    fixed = ItemParameters.from_records(
+        {"item": k, "model": items[k].irt["model"], "a": items[k].irt.get("a"), "b": items[k].irt.get("b"),
+         "c": items[k].irt.get("c"), "thresholds": items[k].irt.get("thresholds")} for k in held) if held else None
+    result = calibrate(data, model=models, n_categories=categories, fixed=fixed)
     new = result.params
     rows = []
     for j, key in enumerate(keep):

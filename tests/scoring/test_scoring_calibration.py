@@ -5,7 +5,7 @@ import pytest
 from assessment.scoring import ItemParameters
 from assessment.scoring.calibration import calibrate, marginal_log_likelihood
 from assessment.scoring.fit import item_fit
-from assessment.scoring.simulation import (simulate_bank, simulate_multistage,
+from assessment.scoring.simulation import (simulate_bank, simulate_cat, simulate_multistage,
                                            simulate_responses)
 
 
@@ -160,3 +160,32 @@ def test_dense_and_sparse_paths_agree(rng, monkeypatch, model):
     np.testing.assert_allclose(dense.params.b, sparse.params.b, rtol=1e-8, atol=1e-10)
     np.testing.assert_allclose(dense.se.to_numpy(), sparse.se.to_numpy(), rtol=1e-6)
     assert dense.loglik == pytest.approx(sparse.loglik, rel=1e-10)
+
+
+def test_holding_sparse_items_instead_of_dropping_their_responses_keeps_a_unbiased():
+    # adaptive data: which items a person got depended on every earlier response, so leaving
+    # out the responses to some items (here the most used 40%) biases the rest; holding those
+    # items at known parameters does not
+    rng = np.random.default_rng(3)
+    bank = simulate_bank(60, "2pl", rng)
+    sim = simulate_cat(bank, rng.normal(size=3000), rng, max_items=15, se_target=None, randomesque=3)
+    used = ~np.all(np.isnan(sim.responses), axis=0)
+    bank, x = bank.subset(np.flatnonzero(used)), sim.responses[:, used]
+    n = (~np.isnan(x)).sum(axis=0)
+    constant = np.array([np.unique(c[~np.isnan(c)]).size < 2 for c in x.T])
+    order = np.argsort(-n)
+    heavy = np.zeros(n.size, dtype=bool)
+    heavy[order[np.cumsum(n[order]) / n.sum() <= 0.4]] = True
+    rest = ~heavy & ~constant & (n >= 30)
+    held = bank.subset(np.flatnonzero(~rest))
+    hold = calibrate(x, "2pl", item_ids=bank.ids, fixed=held, se="block")
+    kept = [bank.ids[j] for j in np.flatnonzero(rest)]
+    drop = calibrate(x[:, rest], "2pl", item_ids=kept, se="block")
+    np.testing.assert_allclose(hold.params.a[~rest], bank.a[~rest])
+    np.testing.assert_allclose(hold.params.b[~rest], bank.b[~rest])
+    assert hold.se.loc[list(held.ids)].isna().all().all()
+    assert hold.se.loc[kept].notna().all().all()
+    assert abs(np.median(hold.params.a[rest] - bank.a[rest])) < 0.1
+    assert np.median(drop.params.a - bank.a[rest]) < -0.2
+    with pytest.raises(ValueError, match="not a column"):
+        calibrate(x[:, rest], "2pl", item_ids=kept, fixed=held)

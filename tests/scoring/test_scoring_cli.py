@@ -138,3 +138,19 @@ def test_registered_in_the_main_cli(runner, tmp_path):
     res = runner.invoke(main, ["irt", "score", str(r), "--items", str(t)])
     assert res.exit_code == 0, res.output
     assert res.output.startswith("person,theta,se")
+
+
+def test_mle_scores_say_which_rows_fell_back_to_map(runner, tmp_path):
+    r, t = _simulate(runner, tmp_path, persons=300, items=5)
+    x = pd.read_csv(r)
+    res = runner.invoke(irt, ["score", str(r), "--items", str(t), "--method", "mle"])
+    assert res.exit_code == 0, res.output
+    scores = pd.read_csv(pd.io.common.StringIO(res.output))
+    assert list(scores.columns) == ["person", "theta", "se", "fallback"]
+    answers = x.drop(columns="person")
+    extreme = (answers.sum(axis=1) == 0) | (answers.sum(axis=1) == answers.shape[1])
+    assert extreme.any() and (~extreme).any()
+    assert (scores.loc[extreme.to_numpy(), "fallback"] == 1).all()
+    assert set(scores["fallback"]) <= {0, 1}
+    eap = runner.invoke(irt, ["score", str(r), "--items", str(t)])
+    assert "fallback" not in eap.output.splitlines()[0]

@@ -114,3 +114,13 @@ def test_selection_handles_mixed_bank(mixed_bank):
     info = item_information(mixed_bank, 0.0)[0]
     info[[0, 1]] = -1
     assert j == int(np.argmax(info))
+
+
+def test_information_is_finite_far_below_the_difficulty_and_never_wins():
+    from assessment.scoring import ItemParameters, info_3pl
+    # a*(theta - b) = -2000: both P* and P underflow; the information is 0, not 0/0
+    info = info_3pl(np.array([-1000.0]), [2.0, 2.0], [0.0, 0.0], [0.0, 0.2])
+    assert np.all(np.isfinite(info)) and np.all(info == 0.0)
+    params = ItemParameters.dichotomous(a=[40.0, 1.0], b=[60.0, -950.0])
+    # at theta = -960 item 0 has a*(theta-b) = -40800 (information 0); item 1 is near its b
+    assert select_next_item(params, -960.0, administered=[]) == 1
