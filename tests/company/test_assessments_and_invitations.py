@@ -5,8 +5,8 @@ import io
 import re
 
 import pytest
-from company_support import complete_attempt
 from company_fixtures import spec
+from company_support import complete_attempt
 from sqlmodel import select
 
 from assessment.models import AssessmentSection, AuditEntry, Invitation, SectionAttempt

@@ -4,8 +4,8 @@ import io
 
 import pandas as pd
 import pytest
-from company_support import OTHER_ANSWERS, complete_attempt
 from company_fixtures import spec
+from company_support import OTHER_ANSWERS, complete_attempt
 from sqlmodel import select
 
 from assessment.models import AuditEntry, Event
