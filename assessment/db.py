@@ -7,6 +7,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
+from assessment.services.transactions import WRITE_LOCK
+
 
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
@@ -19,6 +21,14 @@ def make_engine(url: str) -> Engine:
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA busy_timeout=30000")
             cursor.close()
+            # SQLAlchemy emits BEGIN itself (below) instead of the driver's implicit one, so
+            # that a read-modify-write transaction can take SQLite's write lock first.
+            dbapi_connection.isolation_level = None
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(connection):
+            connection.exec_driver_sql("BEGIN IMMEDIATE" if connection.get_execution_options().get(WRITE_LOCK)
+                                       else "BEGIN")
 
         return engine
     return create_engine(url, pool_pre_ping=True)

@@ -1,107 +1,83 @@
 """In-process background work for the embedded default: the periodic sweep (closes sections
 whose time is up even when the candidate never comes back, and re-queues code waiting for a
-grade) and the grading queue over the sandbox pool. Scale-out replaces the queue with Redis."""
-import dataclasses
+grade) and the grading queue over the sandbox pool.
+
+The queue's interface is one call, `GradingQueue.submit(job, attempt_id, key=None)`: `job(session=,
+grade=)` runs on a grading slot inside an app context, `grade(task, code, which)` grading in that
+slot's sandbox. Fairness (one job per attempt in flight, round-robin between attempts) and the
+bound (a full queue raises `QueueFull`) live behind it, in grading/pool.py. A Redis/RQ backend
+can replace this class with the same call: the services never see which one runs.
+"""
 import logging
 import threading
 
+from assessment.grading.pool import QueueFull  # noqa: F401  re-exported: callers catch it from here
+
 log = logging.getLogger(__name__)
+
+#: Jobs waiting in the whole queue per grading slot before it answers "busy".
+MAX_QUEUED_PER_SLOT = 8
+#: Jobs one attempt may have waiting or running: its submission, a sample run, one more.
+MAX_PER_ATTEMPT = 2
 
 
 class GradingQueue:
-    """Hidden-test grading of submitted responses, and synchronous sample runs, on a pool of
-    sandbox slots (one per core by default). The pool starts on first use, not at import."""
+    """Hidden-test grading of submitted responses, and sample runs, on a fair pool of sandbox
+    slots (one per core by default). The pool starts on first use, not at import."""
 
     def __init__(self, app):
         self.app = app
         self._pool = None
         self._lock = threading.Lock()
-        self._inflight: set[int] = set()
-        self._idle = threading.Condition(self._lock)
 
     def _get_pool(self):
         with self._lock:
             if self._pool is None:
+                from assessment.config import sandbox_config
                 from assessment.grading.pool import GradingPool
-                from assessment.grading.sandbox import Sandbox, SandboxConfig
+                from assessment.grading.sandbox import Sandbox
 
-                config = SandboxConfig.from_env()
-                production = self.app.config.get("SANDBOX_PRODUCTION")
-                if production is None:
-                    production = not (self.app.debug or self.app.testing)
-                config = dataclasses.replace(config, production=bool(production))
-                self._pool = GradingPool(sandbox=Sandbox(config))
+                sandbox = Sandbox(sandbox_config(self.app))
+                self._pool = GradingPool(sandbox=sandbox, max_per_owner=MAX_PER_ATTEMPT,
+                                         max_queued=MAX_QUEUED_PER_SLOT * sandbox.config.slots)
             return self._pool
 
     def start(self) -> list[str]:
-        """Create the pool now, so the sandbox detects and logs its layers at server start-up
-        rather than at the first submission; returns the layers missing for production."""
-        return self._get_pool().sandbox.layers.missing_for_production()
+        """Create the pool now and clear what a crashed server left in the sandbox slots, so the
+        sandbox detects and logs its layers at server start-up rather than at the first
+        submission; returns the layers missing for production."""
+        from assessment.grading.pool import sweep_leftovers
 
-    def run_sample(self, item_folder, code: str):
-        """Grade on the sample tests and wait for the result (bounded by the item's limits)."""
-        from assessment.content.coding import load_coding_task
+        pool = self._get_pool()
+        swept = sweep_leftovers(pool.sandbox)
+        if swept["killed_uids"] or swept["removed"]:
+            log.warning("cleared leftovers of an earlier run: %s", swept)
+        return pool.sandbox.layers.missing_for_production()
 
-        task = load_coding_task(item_folder)
-        timeout = 30 + len(task.cases("sample")) * (task.limits.time_s + 1)
-        return self._get_pool().submit(task, code, "sample").result(timeout=timeout)
-
-    def enqueue(self, response_id: int) -> bool:
-        """Queue the hidden-test grading of a submitted response (once, however often asked)."""
+    def submit(self, job, attempt_id: int, *, key=None):
+        """Queue `job(session=, grade=)` for an attempt; returns a Future of its result. A job
+        with the `key` of one already queued or running is not queued again. Raises QueueFull
+        when the queue, or this attempt's share of it, is full."""
         from assessment.db import get_session
-        from assessment.content.coding import load_coding_task
-        from assessment.services import coding
 
-        with self._lock:
-            if response_id in self._inflight:
-                return False
-            self._inflight.add(response_id)
-        try:
+        def in_app(grade):
             with self.app.app_context():
-                found = coding.grading_input(session=get_session(), response_id=response_id,
-                                             sections_dir=self.app.config["SECTIONS_DIR"])
-            if found is None:
-                self._finish(response_id)
-                return False
-            folder, code = found
-            future = self._get_pool().submit(load_coding_task(folder), code, "hidden")
-        except Exception:
-            log.exception("could not queue grading of response %s", response_id)
-            self._finish(response_id)
-            return False
-        future.add_done_callback(lambda f: self._record(response_id, f))
-        return True
+                return job(session=get_session(), grade=grade)
 
-    def _record(self, response_id: int, future) -> None:
-        from assessment.db import get_session
-        from assessment.services import coding
-
-        try:
-            result = future.result()
-            with self.app.app_context():
-                coding.record_grade(session=get_session(), response_id=response_id, result=result)
-        except Exception:  # noqa: BLE001  the sweep re-queues what is still ungraded
-            log.exception("grading of response %s failed; the sweep will retry", response_id)
-        finally:
-            self._finish(response_id)
-
-    def _finish(self, response_id: int) -> None:
-        with self._idle:
-            self._inflight.discard(response_id)
-            self._idle.notify_all()
+        return self._get_pool().run(in_app, attempt_id, key=key)
 
     def enqueue_pending(self) -> int:
+        """Queue the grading of every submission still waiting for its grade (after a restart,
+        a full queue or a sandbox error); returns how many were queued."""
         from assessment.db import get_session
         from assessment.services import coding
 
         with self.app.app_context():
-            pending = coding.pending_submissions(session=get_session())
-        return sum(self.enqueue(rid) for rid in pending)
+            return coding.queue_pending_grading(session=get_session(), queue=self)
 
     def wait_idle(self, timeout: float = 60) -> bool:
         """Block until nothing is being graded (tests and shutdown)."""
-        with self._idle:
-            return self._idle.wait_for(lambda: not self._inflight, timeout=timeout)
+        return self._pool is None or self._pool.wait_idle(timeout)
 
     def shutdown(self) -> None:
         if self._pool is not None:

@@ -1,11 +1,14 @@
-"""Thin web layer: parse the request, call services.delivery, render or answer JSON."""
+"""Thin web layer: parse the request, make one service call, render or answer JSON.
+
+No queries here and no models: services return plain view data and raise error kinds that
+assessment/errors.py turns into statuses."""
 from flask import abort, current_app, g, jsonify, redirect, render_template, request, url_for
-from sqlmodel import select
 
 from assessment.candidate import bp
 from assessment.db import get_session
-from assessment.models import Assessment, AssessmentSection, Attempt, Item, Response, Section, utcnow
-from assessment.services import coding, delivery
+from assessment.security import BadBody, load_json_object
+from assessment.errors import error_response
+from assessment.services import coding, delivery, integrity, reports
 from assessment.workers import grading_queue
 
 
@@ -14,13 +17,8 @@ def _load_invitation(endpoint, values):
     """Every /t/<token> route resolves its invitation here, so no route can forget the check."""
     if values is None or "token" not in values:
         return
-    token = values.pop("token")
-    invitation = delivery.find_invitation(session=get_session(), token=token)
-    if invitation is None:
-        abort(404, "This test link is not valid. Check that you copied the whole link.")
-    g.token, g.invitation = token, invitation
-    g.assessment = get_session().get(Assessment, invitation.assessment_id)
-    g.attempt = get_session().exec(select(Attempt).where(Attempt.invitation_id == invitation.id)).first()
+    g.token = values.pop("token")
+    g.visit = delivery.open_invitation(session=get_session(), token=g.token)
 
 
 @bp.url_defaults
@@ -33,187 +31,173 @@ def _grace() -> float:
     return float(current_app.config["ANSWER_GRACE_SECONDS"])
 
 
+def _attempt():
+    if g.visit.attempt is None:
+        abort(409, "Begin the test first.")
+    return g.visit.attempt
+
+
 @bp.get("/")
 def index():
-    session = get_session()
-    practice = session.exec(select(Assessment).where(Assessment.is_public_practice)).all()
-    return render_template("candidate/index.html", practice=practice)
+    return render_template("candidate/index.html", practice=delivery.practice_assessments(session=get_session()))
 
 
 @bp.route("/practice/<slug>", methods=["GET", "POST"])
 def practice(slug: str):
     session = get_session()
-    assessment = session.exec(select(Assessment).where(Assessment.public_slug == slug,
-                                                       Assessment.is_public_practice)).first()
-    if assessment is None:
-        abort(404, "There is no practice test at this address.")
     if request.method == "POST":
-        _, token = delivery.create_invitation(session=session, assessment=assessment, practice=True)
+        token = delivery.create_practice_invitation(session=session, slug=slug,
+                                                    client_key=request.remote_addr or "unknown")
         return redirect(url_for("candidate.t_home", token=token))
-    return render_template("candidate/practice.html", assessment=assessment, sections=_overview(assessment))
-
-
-def _overview(assessment: Assessment) -> list[dict]:
-    session = get_session()
-    rows = session.exec(select(AssessmentSection, Section).join(Section)
-                        .where(AssessmentSection.assessment_id == assessment.id)
-                        .order_by(AssessmentSection.position)).all()
-    return [{"title": s.title, "description": s.description,
-             "minutes": round((p.time_limit_seconds or s.time_limit_seconds) / 60),
-             "min_items": p.min_items or s.min_items, "max_items": p.max_items or s.max_items}
-            for p, s in rows]
+    assessment = delivery.find_practice(session=session, slug=slug)
+    return render_template("candidate/practice.html", assessment=assessment,
+                           sections=delivery.overview(session=session, assessment=assessment))
 
 
 @bp.get("/t/<token>")
 def t_home():
-    if g.attempt is None:
-        return render_template("candidate/start.html", assessment=g.assessment, sections=_overview(g.assessment))
-    session = get_session()
-    state = delivery.current_state(session=session, attempt=g.attempt, grace_seconds=_grace())
-    if state.kind == "finished":
+    page = delivery.page(session=get_session(), visit=g.visit, grace_seconds=_grace())
+    if page.kind == "finished":
         return redirect(url_for("candidate.t_results"))
-    parts = delivery.section_attempts(session=session, attempt=g.attempt)
-    titles = {s.id: s.title for s in session.exec(select(Section)).all()}
-    common = {"assessment": g.assessment, "parts": parts, "titles": titles, "just_closed": state.just_closed or []}
-    if state.kind == "section-intro":
-        return render_template("candidate/section_intro.html", part=state.section, **common)
-    now = utcnow()
-    return render_template("candidate/item.html", part=state.section, response=state.response, item=state.item,
-                           options=_ordered_options(state.item, state.response),
-                           remaining=delivery.remaining_seconds(state.section, now), **common)
-
-
-def _ordered_options(item: Item, response: Response) -> list[dict]:
-    by_id = {o["id"]: o for o in item.body.get("options", [])}
-    # Only id and text reach the template: never the key or the misconception notes.
-    return [{"id": oid, "text": by_id[oid]["text"]} for oid in (response.option_order or [])]
+    if page.kind == "start":
+        return render_template("candidate/start.html", assessment=page.assessment, sections=page.sections,
+                               time_multiplier=page.time_multiplier)
+    common = {"assessment": page.assessment, "parts": page.parts, "titles": page.titles,
+              "just_closed": page.just_closed, "part": page.part}
+    if page.kind == "section-intro":
+        return render_template("candidate/section_intro.html", **common)
+    return render_template("candidate/item.html", response=page.response, item=page.item, options=page.options,
+                           remaining=page.remaining, **common)
 
 
 @bp.post("/t/<token>/begin")
 def t_begin():
-    delivery.get_or_start_attempt(session=get_session(), invitation=g.invitation)
+    delivery.get_or_start_attempt(session=get_session(), invitation=g.visit.invitation)
     return redirect(url_for("candidate.t_home"))
 
 
 @bp.post("/t/<token>/sections/<int:position>/start")
 def t_start_section(position: int):
-    if g.attempt is None:
-        abort(409, "Begin the test first.")
-    delivery.start_section(session=get_session(), attempt=g.attempt, position=position)
+    delivery.start_section(session=get_session(), attempt=_attempt(), position=position)
     return redirect(url_for("candidate.t_home"))
+
+
+def _body() -> dict:
+    """The request's fields: a JSON object (bounded in depth, no NaN/Infinity) or a form."""
+    if request.is_json:
+        try:
+            return load_json_object(request.get_data(cache=True))
+        except BadBody as exc:
+            abort(400, str(exc))
+    return request.form
+
+
+def _whole_number(data, field: str, default=None) -> int:
+    """A whole number from JSON (an integer, not 12.7, not true) or a form (digits only)."""
+    value = data.get(field, default)
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 30:
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        abort(400, f"{field}: must be a whole number")
+    if not 0 <= value <= delivery.MAX_ID:
+        abort(400, f"{field}: out of range (0 to {delivery.MAX_ID})")
+    return value
 
 
 def _answer_request() -> tuple[int, dict, int, bool]:
     """(response_id, payload, seq, final) from a JSON body or a plain form post."""
+    data = _body()
     if request.is_json:
-        data = request.get_json(silent=True)
-        if not isinstance(data, dict):
-            abort(400, "The request body must be a JSON object.")
-        response_id, seq, final, payload = data.get("response_id"), data.get("seq"), data.get("final"), data.get("answer")
+        final, payload = data.get("final"), data.get("answer")
         if not isinstance(payload, dict):
             abort(400, "answer: must be an object")
     else:
-        form = request.form
-        response_id, seq, final = form.get("response_id"), form.get("seq"), form.get("final") == "1"
-        payload = {"choice": form.get("choice"), "choices": form.getlist("choices"), "value": form.get("value"),
-                   "code": form.get("code")}
+        final = data.get("final") == "1"
+        payload = {"choice": data.get("choice"), "choices": data.getlist("choices"), "value": data.get("value"),
+                   "code": data.get("code")}
         payload = {k: v for k, v in payload.items() if v not in (None, [])}
-    try:
-        response_id, seq = int(response_id), int(seq)
-    except (TypeError, ValueError):
-        abort(400, "response_id and seq: must be integers")
-    if not 0 <= seq < 2**31:
-        abort(400, "seq: out of range")
     if not isinstance(final, bool):
         abort(400, "final: must be true or false")
-    return response_id, payload, seq, final
+    return _whole_number(data, "response_id"), payload, _whole_number(data, "seq"), final
 
 
 @bp.post("/t/<token>/answer")
 def t_answer():
-    if g.attempt is None:
-        abort(409, "Begin the test first.")
     response_id, payload, seq, final = _answer_request()
-    result = delivery.save_answer(session=get_session(), attempt=g.attempt, response_id=response_id,
-                                  payload=payload, seq=seq, final=final, grace_seconds=_grace())
+    result = delivery.save_answer(session=get_session(), attempt=_attempt(), response_id=response_id,
+                                  payload=payload, seq=seq, final=final, shown=True, grace_seconds=_grace())
     if request.is_json:
-        return jsonify(saved=True, seq=result.saved_seq, final=result.final, next=url_for("candidate.t_home"))
+        return jsonify(saved=True, seq=result.saved_seq, final=result.final, value=result.saved_value,
+                       next=url_for("candidate.t_home"))
     return redirect(url_for("candidate.t_home"))
 
 
 @bp.get("/t/<token>/clock")
 def t_clock():
     """The server's clock for the countdown: the browser only displays it."""
-    if g.attempt is None:
-        return jsonify(status="not-started")
-    session = get_session()
-    state = delivery.current_state(session=session, attempt=g.attempt, grace_seconds=_grace())
-    if state.kind != "item":
-        return jsonify(status=state.kind, section_closed=True)
-    return jsonify(status="active", section=state.section.position, response_id=state.response.id,
-                   remaining_seconds=round(delivery.remaining_seconds(state.section, utcnow()), 3))
+    return jsonify(delivery.clock(session=get_session(), visit=g.visit, grace_seconds=_grace()))
+
+
+@bp.post("/t/<token>/signal")
+def t_signal():
+    """The page reports focus loss, a hidden tab or a paste (with its size): integrity signals
+    for the company, recorded by services.integrity. Answers 204 even when one is ignored."""
+    data = _body()
+    try:
+        integrity.record_signal(session=get_session(), attempt=g.visit.attempt, kind=data.get("kind"),
+                                size=data.get("size"))
+    except ValueError as exc:
+        abort(400, str(exc))
+    return "", 204
 
 
 @bp.get("/t/<token>/results")
 def t_results():
-    if g.attempt is None:
+    results = reports.results_page(session=get_session(), visit=g.visit, grace_seconds=_grace())
+    if results is None:
         return redirect(url_for("candidate.t_home"))
-    session = get_session()
-    state = delivery.current_state(session=session, attempt=g.attempt, grace_seconds=_grace())
-    if state.kind != "finished":
-        return redirect(url_for("candidate.t_home"))
-    parts = delivery.section_attempts(session=session, attempt=g.attempt)
-    sections = {s.id: s for s in session.exec(select(Section)).all()}
-    grading = len(session.exec(select(Response.id).where(
-        Response.section_attempt_id.in_([p.id for p in parts]), Response.status == "submitted")).all())
-    skill_titles = {sid: {sk["id"]: sk["title"] for sk in s.skills} for sid, s in sections.items()}
-    return render_template("candidate/results.html", assessment=g.assessment, parts=parts, sections=sections,
-                           skill_titles_by_section=skill_titles, grading=grading)
+    return render_template("candidate/results.html", **results)
+
+
+@bp.get("/t/<token>/study-plan/status")
+def t_study_plan_status():
+    """The download button's progress; the first call starts rendering in the background."""
+    return jsonify(reports.study_plan_status(session=get_session(), visit=g.visit))
+
+
+@bp.get("/t/<token>/study-plan.pdf")
+def t_study_plan():
+    """The candidate's own study plan (waits for a first render; cached afterwards)."""
+    plan = reports.study_plan_download(session=get_session(), visit=g.visit)
+    if plan.data is None:
+        return error_response(503 if plan.state == "rendering" else 500, plan.message, retry_after=3)
+    return current_app.response_class(plan.data, mimetype="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="{plan.filename}"', "Cache-Control": "private, no-store"})
 
 
 def _code_request() -> tuple[int, str, int]:
     """(response_id, code, seq) from JSON or a form post; seq defaults to 0 (never overwrites)."""
-    data = request.get_json(silent=True) if request.is_json else request.form
-    if not hasattr(data, "get"):
-        abort(400, "The request body must be a JSON object.")
-    try:
-        response_id, seq = int(data.get("response_id")), int(data.get("seq", 0))
-    except (TypeError, ValueError):
-        abort(400, "response_id and seq: must be integers")
+    data = _body()
     code = data.get("code")
     if not isinstance(code, str):
         abort(400, "code: must be text")
-    return response_id, code, seq
+    return _whole_number(data, "response_id"), code, _whole_number(data, "seq", 0)
 
 
 @bp.post("/t/<token>/run")
 def t_run_samples():
     """Run the sample tests now and show per-test results and output."""
-    if g.attempt is None:
-        abort(409, "Begin the test first.")
     response_id, code, seq = _code_request()
-    session = get_session()
-    run, item = coding.start_sample_run(session=session, attempt=g.attempt, response_id=response_id, code=code,
-                                        seq=seq, grace_seconds=_grace())
-    try:
-        result = grading_queue(current_app).run_sample(
-            coding.item_dir(current_app.config["SECTIONS_DIR"], item), code)
-    except Exception:  # noqa: BLE001  the candidate gets a clear message; the details go to the log
-        current_app.logger.exception("sample run %s failed", run.id)
-        return jsonify(coding.finish_sample_run(session=session, run=run, result=None,
-                                                error="The sample tests could not be run right now. Try again.")), 503
-    return jsonify(coding.finish_sample_run(session=session, run=run, result=result))
+    return jsonify(coding.run_samples(session=get_session(), attempt=_attempt(), response_id=response_id, code=code,
+                                      seq=seq, grace_seconds=_grace(), queue=grading_queue(current_app)))
 
 
 @bp.post("/t/<token>/submit-code")
 def t_submit_code():
     """Take the code as final; it is graded on the hidden tests in the background."""
-    if g.attempt is None:
-        abort(409, "Begin the test first.")
     response_id, code, _ = _code_request()
-    response = coding.submit_code(session=get_session(), attempt=g.attempt, response_id=response_id, code=code,
-                                  grace_seconds=_grace())
-    grading_queue(current_app).enqueue(response.id)
+    coding.submit_code(session=get_session(), attempt=_attempt(), response_id=response_id, code=code,
+                       grace_seconds=_grace(), queue=grading_queue(current_app))
     if request.is_json:
         return jsonify(saved=True, final=True, next=url_for("candidate.t_home"))
     return redirect(url_for("candidate.t_home"))

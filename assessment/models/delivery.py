@@ -1,11 +1,48 @@
 """Assessments, invitations and what a candidate did: attempts, timed sections, responses."""
 import datetime as dt
+from enum import StrEnum
 
 from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlalchemy.orm import declared_attr
 from sqlmodel import Field, SQLModel
 
 from assessment.models.base import utcnow
+
+# Statuses are stored as plain strings (no database enum type to migrate); these name every value.
+
+
+class AssessmentMode(StrEnum):
+    ADAPTIVE = "adaptive"
+    FIXED = "fixed"
+
+
+class AttemptStatus(StrEnum):
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+
+
+class SectionStatus(StrEnum):
+    PENDING = "pending"
+    ACTIVE = "active"
+    CLOSED = "closed"
+
+
+class ResponseStatus(StrEnum):
+    PRESENTED = "presented"    # on screen; autosaves change its answer
+    SUBMITTED = "submitted"    # code taken as final, waiting for its hidden-test grade
+    ANSWERED = "answered"      # final and scored
+    UNANSWERED = "unanswered"  # closed without an answer: not administered
+
+
+class CodeRunKind(StrEnum):
+    SAMPLE = "sample"
+    HIDDEN = "hidden"
+
+
+class CodeRunStatus(StrEnum):
+    QUEUED = "queued"
+    DONE = "done"
+    ERROR = "error"
 
 
 class Company(SQLModel, table=True):
@@ -18,7 +55,7 @@ class Assessment(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     company_id: int | None = Field(default=None, foreign_key="company.id", index=True)
     title: str = Field(max_length=200)
-    mode: str = Field(default="adaptive", max_length=16)  # adaptive | fixed
+    mode: str = Field(default=AssessmentMode.ADAPTIVE, max_length=16)  # AssessmentMode
     is_public_practice: bool = Field(default=False)
     public_slug: str | None = Field(default=None, max_length=64, unique=True)
     target_role: str | None = Field(default=None, max_length=64)
@@ -57,7 +94,7 @@ class Invitation(SQLModel, table=True):
 class Attempt(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     invitation_id: int = Field(foreign_key="invitation.id", unique=True)
-    status: str = Field(default="in_progress", max_length=16)  # in_progress | completed
+    status: str = Field(default=AttemptStatus.IN_PROGRESS, max_length=16)  # AttemptStatus
     seed: int
     started_at: dt.datetime = Field(default_factory=utcnow)
     finished_at: dt.datetime | None = None
@@ -75,7 +112,7 @@ class SectionAttempt(SQLModel, table=True):
     min_items: int
     max_items: int
     se_target: float
-    status: str = Field(default="pending", max_length=16, index=True)  # pending | active | closed
+    status: str = Field(default=SectionStatus.PENDING, max_length=16, index=True)  # SectionStatus
     started_at: dt.datetime | None = None
     deadline_at: dt.datetime | None = Field(default=None, index=True)
     closed_at: dt.datetime | None = None
@@ -113,7 +150,7 @@ class Response(SQLModel, table=True):
     save_seq: int = Field(default=0)
     saved_at: dt.datetime | None = None
     answered_at: dt.datetime | None = None
-    status: str = Field(default="presented", max_length=16)  # presented | answered | unanswered
+    status: str = Field(default=ResponseStatus.PRESENTED, max_length=16)  # ResponseStatus
     score: float | None = None
 
 
@@ -136,8 +173,8 @@ class CodeRun(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     attempt_id: int = Field(foreign_key="attempt.id", index=True)
     response_id: int = Field(foreign_key="response.id", index=True)
-    kind: str = Field(max_length=16)  # sample | hidden
-    status: str = Field(default="queued", max_length=16)  # queued | done | error
+    kind: str = Field(max_length=16)  # CodeRunKind
+    status: str = Field(default=CodeRunStatus.QUEUED, max_length=16)  # CodeRunStatus
     code_sha256: str = Field(max_length=64)
     created_at: dt.datetime = Field(default_factory=utcnow, index=True)
     finished_at: dt.datetime | None = None

@@ -2,20 +2,26 @@
 
 Every function here re-checks the clock: a section whose deadline has passed is closed on the
 next request that touches it (and by the periodic sweep when nobody comes back).
+
+Every state change of an attempt (begin, start a section, present the next item, save or finish
+an answer, close a section, record a grade) runs inside `attempt_locked`: the attempt's row lock
+(SQLite: the write lock) is taken before anything is read, so two requests that race (a double
+click, two tabs, a retried request, a grade landing while the section closes) are serialized
+and the second one sees what the first one did.
 """
 import datetime as dt
 import hashlib
-from contextlib import contextmanager
-import logging
 import secrets
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
-from sqlmodel import Session, select
+from sqlmodel import Session, func, select
 
-from assessment.grading.objective import AnswerError, is_blank, parse_answer, score_answer
+from assessment.content.answers import AnswerError, is_blank, parse_answer, score_answer
+from assessment.content.coding import MAX_CODE_CHARS
 from assessment.models import (
     Assessment,
     AssessmentSection,
@@ -28,26 +34,24 @@ from assessment.models import (
     SectionAttempt,
     utcnow,
 )
+from assessment.models.delivery import AssessmentMode, AttemptStatus, ResponseStatus, SectionStatus
 from assessment.services import adaptive
-
-log = logging.getLogger(__name__)
+from assessment.services.failures import ErrorKind, ServiceError
+from assessment.services.transactions import write_transaction
 
 TOKEN_BYTES = 32  # 256 bits: unguessable, and only its hash is stored
 
+#: Largest id any table holds: ids are INTEGER columns, 32-bit on PostgreSQL. A larger number in
+#: a request names nothing; it is refused before it reaches the database driver.
+MAX_ID = 2**31 - 1
 
-class DeliveryError(Exception):
-    """A request that cannot be honoured; `status` is the HTTP status the web layer returns."""
 
-    status = 400
-
-    def __init__(self, message: str, *, status: int | None = None):
-        super().__init__(message)
-        if status is not None:
-            self.status = status
+class DeliveryError(ServiceError):
+    """A request of the test's delivery that cannot be honoured (kind: see failures.ErrorKind)."""
 
 
 class LateAnswer(DeliveryError):
-    status = 409
+    kind = ErrorKind.CONFLICT
 
 
 def hash_token(token: str) -> str:
@@ -59,26 +63,31 @@ def log_event(session: Session, attempt_id: int | None, kind: str, **payload) ->
 
 
 @contextmanager
-def first_writer_wins(session: Session, conflict: list):
-    """Run a block and commit it; when a concurrent request (a double click, a second tab)
-    already made the same change, a unique constraint (or a response's row version) refuses
-    this copy: roll it back and append to `conflict` so the caller can answer with what the
-    winner stored."""
+def attempt_locked(session: Session, attempt_id: int):
+    """A transaction that holds the attempt's lock from before its first read and commits at
+    the end (rolls back on any error). A writer that did not take the lock and collided anyway
+    (a response's row version, a unique constraint) is answered as "busy": the page retries."""
+    write_transaction(session)
     try:
-        yield
+        attempt = session.exec(select(Attempt).where(Attempt.id == attempt_id).with_for_update()).one()
+        yield attempt
         session.commit()
     except (IntegrityError, StaleDataError):
         session.rollback()
-        conflict.append(True)
+        raise DeliveryError("Another request changed this test at the same moment; retrying.",
+                            kind=ErrorKind.BUSY) from None
+    except BaseException:
+        session.rollback()
+        raise
 
 
 # --- assessments and invitations -------------------------------------------------------------
 
-def create_assessment(*, session: Session, title: str, section_ids: list[str], mode: str = "adaptive",
+def create_assessment(*, session: Session, title: str, section_ids: list[str], mode: str = AssessmentMode.ADAPTIVE,
                       company_id: int | None = None, public_slug: str | None = None,
                       overrides: dict | None = None) -> Assessment:
     """`overrides` maps section id -> {time_limit_seconds, min_items, max_items}."""
-    if mode not in ("adaptive", "fixed"):
+    if mode not in tuple(AssessmentMode):
         raise DeliveryError(f"mode: {mode!r} is not adaptive or fixed")
     if not section_ids:
         raise DeliveryError("sections: an assessment needs at least one section")
@@ -110,7 +119,75 @@ def create_invitation(*, session: Session, assessment: Assessment, email: str | 
 def find_invitation(*, session: Session, token: str) -> Invitation | None:
     if not token or len(token) > 128:
         return None
-    return session.exec(select(Invitation).where(Invitation.token_hash == hash_token(token))).first()
+    # A revoked invitation is no invitation: the same 404 as a link that never existed.
+    return session.exec(select(Invitation).where(Invitation.token_hash == hash_token(token),
+                                                 Invitation.revoked_at.is_(None))).first()
+
+
+@dataclass
+class Visit:
+    """Who opened a /t/<token> link: the invitation, its assessment and the attempt if begun."""
+
+    invitation: Invitation
+    assessment: Assessment
+    attempt: Attempt | None
+
+
+def open_invitation(*, session: Session, token: str) -> Visit:
+    invitation = find_invitation(session=session, token=token)
+    if invitation is None:
+        raise DeliveryError("This test link is not valid. Check that you copied the whole link.",
+                            kind=ErrorKind.NOT_FOUND)
+    attempt = session.exec(select(Attempt).where(Attempt.invitation_id == invitation.id)).first()
+    return Visit(invitation, session.get(Assessment, invitation.assessment_id), attempt)
+
+
+#: Practice attempts one client may create per hour: plenty for a person, useless for a flood.
+PRACTICE_PER_HOUR = 10
+
+
+def practice_assessments(*, session: Session) -> list[Assessment]:
+    return list(session.exec(select(Assessment).where(Assessment.is_public_practice)).all())
+
+
+def find_practice(*, session: Session, slug: str) -> Assessment:
+    assessment = session.exec(select(Assessment).where(Assessment.public_slug == slug,
+                                                       Assessment.is_public_practice)).first()
+    if assessment is None:
+        raise DeliveryError("There is no practice test at this address.", kind=ErrorKind.NOT_FOUND)
+    return assessment
+
+
+def create_practice_invitation(*, session: Session, slug: str, client_key: str,
+                               now: dt.datetime | None = None) -> str:
+    """A private practice link for one visitor; `client_key` identifies the client (e.g. a hash
+    of its address) so that one client cannot create attempts without bound."""
+    now = now or utcnow()
+    assessment = find_practice(session=session, slug=slug)
+    client = hash_token(client_key)[:32]
+    recent = session.exec(select(func.count()).select_from(Event).where(
+        Event.kind == "practice.created", Event.created_at > now - dt.timedelta(hours=1),
+        Event.payload["client"].as_string() == client)).one()
+    if recent >= PRACTICE_PER_HOUR:
+        raise DeliveryError(f"Too many practice tests started from here: at most {PRACTICE_PER_HOUR} per hour. "
+                            "Continue one you already started, or try again later.",
+                            kind=ErrorKind.RATE_LIMITED, retry_after=600)
+    invitation, token = create_invitation(session=session, assessment=assessment, practice=True)
+    log_event(session, None, "practice.created", client=client, invitation_id=invitation.id)
+    session.commit()
+    return token
+
+
+def overview(*, session: Session, assessment: Assessment, time_multiplier: float = 1.0) -> list[dict]:
+    """The sections of an assessment as the start page lists them (times include the
+    invitation's accommodation multiplier)."""
+    rows = session.exec(select(AssessmentSection, Section).join(Section)
+                        .where(AssessmentSection.assessment_id == assessment.id)
+                        .order_by(AssessmentSection.position)).all()
+    return [{"title": s.title, "description": s.description,
+             "minutes": round((p.time_limit_seconds or s.time_limit_seconds) * time_multiplier / 60),
+             "min_items": p.min_items or s.min_items, "max_items": p.max_items or s.max_items}
+            for p, s in rows]
 
 
 # --- attempts ---------------------------------------------------------------------------------
@@ -118,13 +195,14 @@ def find_invitation(*, session: Session, token: str) -> Invitation | None:
 def get_or_start_attempt(*, session: Session, invitation: Invitation, now: dt.datetime | None = None) -> Attempt:
     """One attempt per invitation; reopening the link resumes it."""
     now = now or utcnow()
-    attempt = session.exec(select(Attempt).where(Attempt.invitation_id == invitation.id)).first()
-    if attempt is not None:
-        return attempt
-    if invitation.expires_at is not None and now > invitation.expires_at:
-        raise DeliveryError("This invitation has expired.", status=410)
-    conflict: list = []
-    with first_writer_wins(session, conflict):
+    write_transaction(session)  # two begins at once: the second one waits and finds the first's attempt
+    try:
+        attempt = session.exec(select(Attempt).where(Attempt.invitation_id == invitation.id)).first()
+        if attempt is not None:
+            session.commit()
+            return attempt
+        if invitation.expires_at is not None and now > invitation.expires_at:
+            raise DeliveryError("This invitation has expired.", kind=ErrorKind.GONE)
         attempt = Attempt(invitation_id=invitation.id, seed=secrets.randbits(31), started_at=now)
         session.add(attempt)
         session.flush()
@@ -134,13 +212,20 @@ def get_or_start_attempt(*, session: Session, invitation: Invitation, now: dt.da
         for part, section in parts:
             session.add(SectionAttempt(
                 attempt_id=attempt.id, section_id=section.id, position=part.position,
-                time_limit_seconds=part.time_limit_seconds or section.time_limit_seconds,
+                # The invitation's accommodation (e.g. 1.5x) is applied here, by the server clock.
+                time_limit_seconds=round((part.time_limit_seconds or section.time_limit_seconds)
+                                         * invitation.time_multiplier),
                 min_items=part.min_items or section.min_items, max_items=part.max_items or section.max_items,
                 se_target=section.se_target))
         log_event(session, attempt.id, "attempt.started")
-    if conflict:
+        session.commit()
+        return attempt
+    except IntegrityError:  # PostgreSQL: the other begin inserted first (unique invitation_id)
+        session.rollback()
         return session.exec(select(Attempt).where(Attempt.invitation_id == invitation.id)).one()
-    return attempt
+    except BaseException:
+        session.rollback()
+        raise
 
 
 def section_attempts(*, session: Session, attempt: Attempt) -> list[SectionAttempt]:
@@ -165,61 +250,85 @@ class AttemptState:
     just_closed: list | None = None  # sections closed by the clock during this request
 
 
-def current_state(*, session: Session, attempt: Attempt, grace_seconds: float, now: dt.datetime | None = None) -> AttemptState:
-    """Close what the clock has closed, then say what comes next."""
-    now = now or utcnow()
+def _expired(part: SectionAttempt, now: dt.datetime, grace_seconds: float) -> bool:
+    return part.status == SectionStatus.ACTIVE and now > part.deadline_at + dt.timedelta(seconds=grace_seconds)
+
+
+def _needs_settling(session: Session, attempt: Attempt, parts: list[SectionAttempt], grace_seconds: float,
+                    now: dt.datetime) -> bool:
+    """Whether the clock or a crash left something to write: read without the lock, so that an
+    ordinary page view does not queue behind other writers."""
+    for part in parts:
+        if _expired(part, now, grace_seconds):
+            return True
+        if part.status == SectionStatus.ACTIVE and _open_response(session, part) is None:
+            return True
+    if attempt.status != AttemptStatus.COMPLETED:
+        return all(p.status == SectionStatus.CLOSED for p in parts)
+    return False
+
+
+def _settle(session: Session, attempt: Attempt, grace_seconds: float, now: dt.datetime) -> list:
+    """Under the attempt's lock: close what the clock has closed, present an item where a crash
+    left an active section without one, complete a finished attempt. Returns the closed parts."""
     closed = []
     parts = section_attempts(session=session, attempt=attempt)
     for part in parts:
-        if part.status == "active" and now > part.deadline_at + dt.timedelta(seconds=grace_seconds):
+        if _expired(part, now, grace_seconds):
             close_section(session=session, section_attempt=part, reason="time", now=now)
             closed.append(part)
-    if closed:
-        session.commit()
     for part in parts:
-        if part.status == "active":
-            response = _open_response(session, part)
-            if response is None:  # a crash between closing an item and presenting the next
-                response = present_next_item(session=session, attempt=attempt, section_attempt=part, now=now)
-                session.commit()
-                if response is None:
-                    continue
-            return AttemptState("item", part, response, session.get(Item, response.item_id), closed)
-        if part.status == "pending":
-            return AttemptState("section-intro", part, just_closed=closed)
-    if attempt.status != "completed":
-        attempt.status, attempt.finished_at = "completed", now
+        if part.status == SectionStatus.ACTIVE and _open_response(session, part) is None:
+            present_next_item(session=session, attempt=attempt, section_attempt=part, now=now)
+    if attempt.status != AttemptStatus.COMPLETED and all(p.status == SectionStatus.CLOSED for p in parts):
+        attempt.status, attempt.finished_at = AttemptStatus.COMPLETED, now
         log_event(session, attempt.id, "attempt.completed")
-        session.commit()
+    return closed
+
+
+def current_state(*, session: Session, attempt: Attempt, grace_seconds: float, now: dt.datetime | None = None) -> AttemptState:
+    """Close what the clock has closed, then say what comes next."""
+    now = now or utcnow()
+    closed: list = []
+    parts = section_attempts(session=session, attempt=attempt)
+    if _needs_settling(session, attempt, parts, grace_seconds, now):
+        with attempt_locked(session, attempt.id) as attempt:
+            closed = _settle(session, attempt, grace_seconds, now)
+        parts = section_attempts(session=session, attempt=attempt)
+    for part in parts:
+        if part.status == SectionStatus.ACTIVE:
+            response = _open_response(session, part)
+            return AttemptState("item", part, response, session.get(Item, response.item_id), closed)
+        if part.status == SectionStatus.PENDING:
+            return AttemptState("section-intro", part, just_closed=closed)
     return AttemptState("finished", just_closed=closed)
 
 
 def start_section(*, session: Session, attempt: Attempt, position: int, now: dt.datetime | None = None) -> SectionAttempt:
-    """Start the clock of the next pending section; starting it twice is harmless."""
+    """Start the clock of the next pending section. Exactly one of several concurrent starts
+    (a double click, two tabs, a retry) starts it; the others see the started section."""
     now = now or utcnow()
-    parts = section_attempts(session=session, attempt=attempt)
-    part = next((p for p in parts if p.position == position), None)
-    if part is None:
-        raise DeliveryError(f"section: this test has no section {position + 1}", status=404)
-    if part.status != "pending":
-        return part
-    if any(p.status == "active" for p in parts) or any(p.status == "pending" for p in parts if p.position < position):
-        raise DeliveryError("section: finish the current section first", status=409)
-    conflict: list = []
-    with first_writer_wins(session, conflict):
-        part.status, part.started_at = "active", now
+    with attempt_locked(session, attempt.id) as attempt:
+        parts = section_attempts(session=session, attempt=attempt)
+        part = next((p for p in parts if p.position == position), None)
+        if part is None:
+            raise DeliveryError(f"section: this test has no section {position + 1}", kind=ErrorKind.NOT_FOUND)
+        if part.status != SectionStatus.PENDING:
+            return part
+        if any(p.status == SectionStatus.ACTIVE for p in parts) or any(
+                p.status == SectionStatus.PENDING for p in parts if p.position < position):
+            raise DeliveryError("section: finish the current section first", kind=ErrorKind.CONFLICT)
+        part.status, part.started_at = SectionStatus.ACTIVE, now
         part.deadline_at = now + dt.timedelta(seconds=part.time_limit_seconds)
         log_event(session, attempt.id, "section.started", section=part.section_id,
                   deadline=part.deadline_at.isoformat())
         present_next_item(session=session, attempt=attempt, section_attempt=part, now=now)
-    if conflict:
-        return session.get(SectionAttempt, part.id)  # the other request's start, with its deadline
     return part
 
 
 def _open_response(session: Session, part: SectionAttempt) -> Response | None:
     return session.exec(select(Response).where(Response.section_attempt_id == part.id,
-                                               Response.status == "presented")).first()
+                                               Response.status == ResponseStatus.PRESENTED)).first()
 
 
 def _responses(session: Session, part: SectionAttempt) -> list[tuple[Response, Item]]:
@@ -229,13 +338,14 @@ def _responses(session: Session, part: SectionAttempt) -> list[tuple[Response, I
 
 def present_next_item(*, session: Session, attempt: Attempt, section_attempt: SectionAttempt,
                       now: dt.datetime) -> Response | None:
-    """Choose and store the next item, or close the section when the stopping rule says so."""
+    """Choose and store the next item, or close the section when the stopping rule says so.
+    Only call it under `attempt_locked`."""
     part = section_attempt
     done = _responses(session, part)
     assessment = session.get(Assessment, session.get(Invitation, attempt.invitation_id).assessment_id)
     bank = adaptive.section_bank(session=session, section_id=part.section_id)
     choice = adaptive.choose_next(bank=bank, answered=done, part=part, mode=assessment.mode,
-                                 rng=np.random.default_rng([attempt.seed, part.position, len(done)]))
+                                  rng=np.random.default_rng([attempt.seed, part.position, len(done)]))
     if choice.stop_reason is not None:
         close_section(session=session, section_attempt=part, reason=choice.stop_reason, now=now)
         return None
@@ -254,21 +364,21 @@ def present_next_item(*, session: Session, attempt: Attempt, section_attempt: Se
 def close_section(*, session: Session, section_attempt: SectionAttempt, reason: str, now: dt.datetime) -> None:
     """Close a section and score it. A saved (acknowledged) answer to the item on screen counts,
     saved code is graded like a submission; an item never answered counts as not administered:
-    it carries no evidence either way."""
+    it carries no evidence either way. Only call it under `attempt_locked`."""
     part = section_attempt
-    if part.status == "closed":
+    if part.status == SectionStatus.CLOSED:
         return
     for response, item in _responses(session, part):
-        if response.status != "presented":
+        if response.status != ResponseStatus.PRESENTED:
             continue
         if is_blank(response.answer):
-            response.status = "unanswered"
+            response.status = ResponseStatus.UNANSWERED
         elif item.type == "code":
-            response.status, response.answered_at = "submitted", response.saved_at
+            response.status, response.answered_at = ResponseStatus.SUBMITTED, response.saved_at
         else:
             response.score = score_answer(item.type, item.body, response.answer).score
-            response.status, response.answered_at = "answered", response.saved_at
-    part.status, part.closed_at, part.close_reason = "closed", now, reason
+            response.status, response.answered_at = ResponseStatus.ANSWERED, response.saved_at
+    part.status, part.closed_at, part.close_reason = SectionStatus.CLOSED, now, reason
     session.flush()
     apply_section_score(session=session, section_attempt=part)
     log_event(session, part.attempt_id, "section.closed", section=part.section_id, reason=reason,
@@ -285,6 +395,115 @@ def apply_section_score(*, session: Session, section_attempt: SectionAttempt) ->
     part.diagnosis, part.n_answered = result.diagnosis, result.n_answered
 
 
+# --- pages ------------------------------------------------------------------------------------
+
+@dataclass
+class Page:
+    """Everything a candidate page shows, as plain data for the template."""
+
+    kind: str  # "start" | "section-intro" | "item" | "finished"
+    assessment: Assessment
+    sections: list | None = None       # the start page's overview
+    parts: list | None = None
+    titles: dict | None = None
+    just_closed: list | None = None
+    part: SectionAttempt | None = None
+    response: Response | None = None
+    item: Item | None = None
+    options: list | None = None        # [{"value", "text", "checked"}]: never the bank's option ids
+    remaining: float | None = None
+    time_multiplier: float = 1.0       # the invitation's accommodation, told on the start page
+
+
+def _titles(session: Session, parts: list[SectionAttempt]) -> dict:
+    ids = {p.section_id for p in parts}
+    return {s.id: s.title for s in session.exec(select(Section).where(Section.id.in_(ids))).all()}
+
+
+def page(*, session: Session, visit: Visit, grace_seconds: float, now: dt.datetime | None = None) -> Page:
+    """What /t/<token> shows now: the start page, a section's intro, the item on screen, or
+    "finished" (the caller sends the candidate to the results)."""
+    now = now or utcnow()
+    if visit.attempt is None:
+        multiplier = visit.invitation.time_multiplier
+        return Page("start", visit.assessment, time_multiplier=multiplier,
+                    sections=overview(session=session, assessment=visit.assessment, time_multiplier=multiplier))
+    state = current_state(session=session, attempt=visit.attempt, grace_seconds=grace_seconds, now=now)
+    if state.kind == "finished":
+        return Page("finished", visit.assessment)
+    parts = section_attempts(session=session, attempt=visit.attempt)
+    common = dict(parts=parts, titles=_titles(session, parts), just_closed=state.just_closed or [],
+                  part=state.section)
+    if state.kind == "section-intro":
+        return Page("section-intro", visit.assessment, **common)
+    return Page("item", visit.assessment, response=state.response, item=state.item,
+                options=shown_options(state.item, state.response),
+                remaining=remaining_seconds(state.section, now), **common)
+
+
+def clock(*, session: Session, visit: Visit, grace_seconds: float, now: dt.datetime | None = None) -> dict:
+    """The server's clock for the page's countdown: the browser only displays it."""
+    now = now or utcnow()
+    if visit.attempt is None:
+        return {"status": "not-started"}
+    state = current_state(session=session, attempt=visit.attempt, grace_seconds=grace_seconds, now=now)
+    if state.kind != "item":
+        return {"status": state.kind, "section_closed": True}
+    return {"status": "active", "section": state.section.position, "response_id": state.response.id,
+            "remaining_seconds": round(remaining_seconds(state.section, now), 3)}
+
+
+def results(*, session: Session, visit: Visit, grace_seconds: float) -> dict | None:
+    """The results page's data, or None while the attempt is not finished."""
+    if visit.attempt is None:
+        return None
+    if current_state(session=session, attempt=visit.attempt, grace_seconds=grace_seconds).kind != "finished":
+        return None
+    parts = section_attempts(session=session, attempt=visit.attempt)
+    sections = {s.id: s for s in session.exec(select(Section).where(
+        Section.id.in_({p.section_id for p in parts}))).all()}
+    grading = session.exec(select(func.count()).select_from(Response).where(
+        Response.section_attempt_id.in_([p.id for p in parts]), Response.status == ResponseStatus.SUBMITTED)).one()
+    skill_titles = {sid: {sk["id"]: sk["title"] for sk in s.skills} for sid, s in sections.items()}
+    return {"assessment": visit.assessment, "parts": parts, "sections": sections,
+            "skill_titles_by_section": skill_titles, "grading": grading}
+
+
+# --- options: opaque values on the page ------------------------------------------------------
+
+def shown_options(item: Item, response: Response) -> list[dict]:
+    """The options in the attempt's order. Each input's value is its shown position ("1", "2",
+    ...), never the bank's option id: the ids follow the bank's key positions, the shown
+    positions follow this attempt's shuffle. Only the text reaches the page: never the key or
+    the misconception notes."""
+    by_id = {o["id"]: o for o in item.body.get("options", [])}
+    saved = response.answer or {}
+    chosen = set(saved.get("choices") or []) | ({saved["choice"]} if saved.get("choice") else set())
+    return [{"value": str(n), "text": by_id[oid]["text"], "checked": oid in chosen}
+            for n, oid in enumerate(response.option_order or [], start=1)]
+
+
+def _from_shown(response: Response, item_type: str, payload: dict) -> dict:
+    """Map the page's option values (shown positions) back to the bank's option ids."""
+    order = response.option_order or []
+
+    def option(value, field: str):
+        if isinstance(value, str) and value.isdigit() and 1 <= int(value) <= len(order):
+            return order[int(value) - 1]
+        raise AnswerError(f"answer.{field}: {str(value)[:40]!r} is not an option of this item")
+
+    if item_type == "single_choice" and payload.get("choice") not in (None, ""):
+        return {**payload, "choice": option(payload["choice"], "choice")}
+    if item_type == "multiple_choice" and payload.get("choices") is not None:
+        choices = payload["choices"]
+        if isinstance(choices, str):
+            choices = [choices]
+        if not isinstance(choices, list):
+            raise AnswerError("answer.choices: must be a list of options")
+        return {**payload, "choices": [option(c, "choices") for c in choices]}
+    return payload
+
+
 # --- answers ----------------------------------------------------------------------------------
 
 @dataclass
@@ -293,24 +512,38 @@ class SaveResult:
     saved_seq: int
     final: bool
 
+    @property
+    def saved_value(self):
+        """The numeric value as stored (e.g. 0.5 for "0,5"), so the page can show what counts."""
+        return (self.response.answer or {}).get("value")
+
+
+def check_id(value, field: str) -> int:
+    """An id from a request: a whole number in the column's range, else a clear refusal."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise DeliveryError(f"{field}: must be a whole number")
+    if not 1 <= value <= MAX_ID:
+        raise DeliveryError(f"{field}: out of range (1 to {MAX_ID})")
+    return value
+
 
 def find_response(*, session: Session, attempt: Attempt, response_id) -> tuple[Response, SectionAttempt, Item]:
-    """The attempt's own presented item, its section (row-locked) and item; 404 for anything else."""
-    response = session.get(Response, response_id) if isinstance(response_id, int) else None
-    # Row lock (PostgreSQL): two tabs submitting at once must not both present a next item.
-    part = session.get(SectionAttempt, response.section_attempt_id, with_for_update=True) if response else None
+    """The attempt's own presented item, its section and item; NOT_FOUND for anything else."""
+    check_id(response_id, "response_id")
+    response = session.get(Response, response_id)
+    part = session.get(SectionAttempt, response.section_attempt_id) if response else None
     if response is None or part is None or part.attempt_id != attempt.id:
-        raise DeliveryError("response_id: no such item in this attempt", status=404)
+        raise DeliveryError("response_id: no such item in this attempt", kind=ErrorKind.NOT_FOUND)
     return response, part, session.get(Item, response.item_id)
 
 
 def enforce_deadline(*, session: Session, section_attempt: SectionAttempt, response: Response,
                      grace_seconds: float, now: dt.datetime, final: bool) -> None:
     """Refuse anything for a closed section; past the deadline plus grace, record the late
-    answer, close the section (committed) and raise LateAnswer."""
+    answer, close the section (committed) and raise LateAnswer. Call it under `attempt_locked`."""
     part = section_attempt
-    if part.status != "active":
-        raise DeliveryError("This section is closed.", status=409)
+    if part.status != SectionStatus.ACTIVE:
+        raise DeliveryError("This section is closed.", kind=ErrorKind.CONFLICT)
     if now > part.deadline_at + dt.timedelta(seconds=grace_seconds):
         log_event(session, part.attempt_id, "answer.late", response_id=response.id, section=part.section_id,
                   seconds_late=round((now - part.deadline_at).total_seconds(), 3), final=final)
@@ -320,40 +553,45 @@ def enforce_deadline(*, session: Session, section_attempt: SectionAttempt, respo
 
 
 def save_answer(*, session: Session, attempt: Attempt, response_id: int, payload: dict, seq: int, final: bool,
-                grace_seconds: float, now: dt.datetime | None = None) -> SaveResult:
-    """Save (and, when `final`, submit) an answer. Idempotent: a retried request with the same
-    seq returns the same acknowledgement; an older seq never overwrites a newer save."""
+                grace_seconds: float, shown: bool = False, now: dt.datetime | None = None) -> SaveResult:
+    """Save (and, when `final`, submit) an answer. Idempotent: a retried request (same seq, same
+    answer) gets the same acknowledgement; the same seq with a different answer is refused; an
+    older seq never overwrites a newer save. `shown`: the payload names options by their shown
+    positions (the page), not by the bank's option ids."""
     now = now or utcnow()
-    response, part, item = find_response(session=session, attempt=attempt, response_id=response_id)
-    if response.status != "presented":
-        if final and response.status == "answered" and response.save_seq == seq:
-            return SaveResult(response, response.save_seq, True)  # a retry of the submit we already took
-        raise DeliveryError("This item is already closed; its answer can no longer change.", status=409)
-    enforce_deadline(session=session, section_attempt=part, response=response, grace_seconds=grace_seconds,
-                     now=now, final=final)
-    if final and item.type == "code":
-        raise DeliveryError("Code is submitted with the Submit button, which grades it.", status=400)
-    answer = parse_answer(item.type, item.body, payload) if item.type != "code" else _code_answer(payload)
-    if seq < response.save_seq:
-        return SaveResult(response, response.save_seq, False)  # stale retry: the newer save stands
-    conflict: list = []
-    with first_writer_wins(session, conflict):
+    if isinstance(seq, bool) or not isinstance(seq, int) or not 0 <= seq <= MAX_ID:
+        raise DeliveryError("seq: out of range")
+    with attempt_locked(session, attempt.id) as attempt:
+        response, part, item = find_response(session=session, attempt=attempt, response_id=response_id)
+        if item.type == "code":
+            answer = _code_answer(payload)
+        else:
+            answer = parse_answer(item.type, item.body, _from_shown(response, item.type, payload) if shown else payload)
+        if response.status != ResponseStatus.PRESENTED:
+            if final and response.status == ResponseStatus.ANSWERED and response.save_seq == seq \
+                    and response.answer == answer:
+                return SaveResult(response, response.save_seq, True)  # a retry of the submit we already took
+            raise DeliveryError("This item is already closed; its answer can no longer change.",
+                                kind=ErrorKind.CONFLICT)
+        enforce_deadline(session=session, section_attempt=part, response=response, grace_seconds=grace_seconds,
+                         now=now, final=final)
+        if final and item.type == "code":
+            raise DeliveryError("Code is submitted with the Submit button, which grades it.")
+        if seq < response.save_seq:
+            return SaveResult(response, response.save_seq, False)  # stale retry: the newer save stands
+        if seq == response.save_seq and seq > 0:
+            if response.answer != answer:  # not a retry: a different answer under a used number
+                raise DeliveryError(f"seq: {seq} was already used for a different answer; reload the page.",
+                                    kind=ErrorKind.CONFLICT)
+            if not final:
+                return SaveResult(response, seq, False)  # the same save, retried
         response.answer, response.save_seq, response.saved_at = answer, seq, now
         if final:
             response.score = score_answer(item.type, item.body, answer).score
-            response.status, response.answered_at = "answered", now
+            response.status, response.answered_at = ResponseStatus.ANSWERED, now
             session.flush()
             present_next_item(session=session, attempt=attempt, section_attempt=part, now=now)
-    if conflict:
-        if final:
-            raise DeliveryError("This item was just answered from another window; reload the page.", status=409)
-        # Two saves crossed (another tab, or a sample run): the page retries this one.
-        raise DeliveryError("Another save of this answer was in progress; retrying.", status=503)
     return SaveResult(response, seq, final)
-
-
-#: Longest code accepted (characters); a real answer to a coding item is a few hundred lines.
-MAX_CODE_CHARS = 64 * 1024
 
 
 def _code_answer(payload: dict) -> dict:
@@ -361,7 +599,7 @@ def _code_answer(payload: dict) -> dict:
     if not isinstance(code, str):
         raise AnswerError("answer.code: must be text")
     if len(code) > MAX_CODE_CHARS:
-        raise AnswerError(f"answer.code: longer than {MAX_CODE_CHARS} characters")
+        raise DeliveryError(f"answer.code: longer than {MAX_CODE_CHARS} characters", kind=ErrorKind.TOO_LARGE)
     return {"code": code}
 
 
@@ -369,12 +607,17 @@ def sweep_expired(*, session: Session, grace_seconds: float, now: dt.datetime | 
     """Close every active section whose deadline (plus grace) has passed; returns how many."""
     now = now or utcnow()
     limit = now - dt.timedelta(seconds=grace_seconds)
-    parts = session.exec(select(SectionAttempt).where(SectionAttempt.status == "active",
-                                                      SectionAttempt.deadline_at < limit)).all()
-    for part in parts:
-        close_section(session=session, section_attempt=part, reason="time", now=now)
+    candidates = session.exec(select(SectionAttempt.id, SectionAttempt.attempt_id).where(
+        SectionAttempt.status == SectionStatus.ACTIVE, SectionAttempt.deadline_at < limit)).all()
     session.commit()
-    return len(parts)
+    closed = 0
+    for part_id, attempt_id in candidates:
+        with attempt_locked(session, attempt_id):
+            part = session.get(SectionAttempt, part_id)  # re-read under the lock: a request may have closed it
+            if _expired(part, now, grace_seconds):
+                close_section(session=session, section_attempt=part, reason="time", now=now)
+                closed += 1
+    return closed
 
 
 #: A grade races a section's close only within seconds; looking back this far keeps the
@@ -384,17 +627,17 @@ RESCORE_WINDOW = dt.timedelta(hours=1)
 
 def rescore_stale_sections(*, session: Session, now: dt.datetime | None = None) -> int:
     """Re-score recently closed sections whose count of graded responses moved since they were
-    scored: a code grade that landed while another request was closing the section."""
-    from sqlmodel import func
-
-    recent = select(SectionAttempt.id).where(SectionAttempt.status == "closed",
+    scored: a grade recorded after the section's score was computed."""
+    recent = select(SectionAttempt.id).where(SectionAttempt.status == SectionStatus.CLOSED,
                                              SectionAttempt.closed_at > (now or utcnow()) - RESCORE_WINDOW)
     graded = (select(Response.section_attempt_id, func.count().label("n"))
-              .where(Response.status == "answered", Response.section_attempt_id.in_(recent))
+              .where(Response.status == ResponseStatus.ANSWERED, Response.section_attempt_id.in_(recent))
               .group_by(Response.section_attempt_id).subquery())
-    stale = session.exec(select(SectionAttempt).join(graded, graded.c.section_attempt_id == SectionAttempt.id)
-                         .where(SectionAttempt.n_answered != graded.c.n)).all()
-    for part in stale:
-        apply_section_score(session=session, section_attempt=part)
+    stale = session.exec(select(SectionAttempt.id, SectionAttempt.attempt_id)
+                         .join(graded, graded.c.section_attempt_id == SectionAttempt.id)
+                         .where(func.coalesce(SectionAttempt.n_answered, -1) != graded.c.n)).all()
     session.commit()
+    for part_id, attempt_id in stale:
+        with attempt_locked(session, attempt_id):
+            apply_section_score(session=session, section_attempt=session.get(SectionAttempt, part_id))
     return len(stale)

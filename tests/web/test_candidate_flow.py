@@ -7,32 +7,9 @@ from sqlmodel import select
 
 from assessment.models import Event, Item, Response, SectionAttempt
 from assessment.services import delivery
+from assessment.services.failures import ErrorKind
 from factories import make_assessment, make_invitation
-
-
-@pytest.fixture
-def token(app):
-    with app.app_context():
-        from assessment.db import get_session
-
-        _, token = make_invitation(get_session())
-    return token
-
-
-def begin(client, token, section=0):
-    assert client.post(f"/t/{token}/begin").status_code == 302
-    assert client.post(f"/t/{token}/sections/{section}/start").status_code == 302
-
-
-def current_item(client, token) -> int:
-    page = client.get(f"/t/{token}")
-    assert page.status_code == 200, page.text
-    return int(re.search(r'name="response_id" value="(\d+)"', page.text).group(1))
-
-
-def answer(client, token, response_id, seq=1, final=True, **payload):
-    return client.post(f"/t/{token}/answer", json={"response_id": response_id, "seq": seq, "final": final,
-                                                   "answer": payload or {"choice": "a"}})
+from web_helpers import answer, begin, current_item, db, right_answer
 
 
 def test_start_page_lists_sections_counts_and_limits(client, token):
@@ -54,46 +31,81 @@ def test_section_has_server_deadline_and_item_page_hides_key(app, client, token)
     page = client.get(f"/t/{token}")
     remaining = float(re.search(r'data-remaining="([\d.]+)"', page.text).group(1))
     assert 595 <= remaining <= 600
-    with app.app_context():
-        from assessment.db import get_session
+    assert "A plausible mistake" not in page.text and "Because." not in page.text  # no notes, no explanation
 
-        response = get_session().get(Response, current_item(client, token))
-        item = get_session().get(Item, response.item_id)
-    assert "misconception" not in page.text and "A plausible mistake" not in page.text
-    assert "explanation" not in page.text.lower() or "Because." not in page.text
-    if item.type == "single_choice":
-        assert item.body["key"] == ["a"]
-        assert 'name="choice" value="a"' in page.text  # options are there, the key is not marked
+
+def test_option_values_are_shown_positions_not_the_banks_option_ids(app, client):
+    """The bank's ids follow its key positions (the key was `a` in most items): the page must
+    not carry them. Values are the shown positions, mapped back on the server."""
+    with db(app) as session:
+        assessment = make_assessment(session, sections=("alpha",), mode="fixed")  # alpha-q00 first: key a
+        _, token = make_invitation(session, assessment)
+    begin(client, token)
+    page = client.get(f"/t/{token}").text
+    values = re.findall(r'name="choice" value="([^"]*)"', page)
+    assert values == ["1", "2", "3"]
+    rid = current_item(client, token)
+    key = right_answer(app, rid)["choice"]
+    assert answer(client, token, rid, seq=1, final=False, choice=key).status_code == 200
+    with db(app) as session:
+        assert session.get(Response, rid).answer == {"choice": "a"}  # stored as the bank's id
+    reloaded = client.get(f"/t/{token}").text
+    assert re.search(rf'value="{key}" checked', reloaded)  # the saved answer is shown selected
+    refused = answer(client, token, rid, seq=2, final=False, choice="a")  # a bank id is no value here
+    assert refused.status_code == 400 and "is not an option" in refused.get_json()["error"]
+    assert answer(client, token, rid, seq=3, choice=key).status_code == 200
+    with db(app) as session:
+        assert session.get(Response, rid).score == 1.0
+
+
+def option_texts(page: str) -> list[str]:
+    return re.findall(r'name="choices?" value="\d+"[^>]*>\s*<span>(.*?)</span>', page, re.S)
 
 
 def test_autosave_is_idempotent_and_resume_shows_the_saved_answer(app, client, token):
     begin(client, token)
     rid = current_item(client, token)
     for _ in range(3):  # the same request retried
-        r = answer(client, token, rid, seq=1, final=False, choice="b", choices=["b"], value="7")
+        r = answer(client, token, rid, seq=1, final=False, choice="2", choices=["2"], value="7")
         assert r.status_code == 200 and r.get_json()["seq"] == 1
-    stale = answer(client, token, rid, seq=0, final=False, choice="c", choices=["c"], value="9")
+    stale = answer(client, token, rid, seq=0, final=False, choice="1", choices=["1"], value="9")
     assert stale.status_code == 200 and stale.get_json()["seq"] == 1  # older seq does not overwrite
-    with app.app_context():
-        from assessment.db import get_session
-
-        rows = get_session().exec(select(Response)).all()
+    with db(app) as session:
+        rows = session.exec(select(Response)).all()
         assert len(rows) == 1 and rows[0].save_seq == 1
-        assert rows[0].answer in ({"choice": "b"}, {"choices": ["b"]}, {"value": 7.0})
+        second = (rows[0].option_order or [None, None])[1]
+        assert rows[0].answer in ({"choice": second}, {"choices": [second]}, {"value": 7.0})
     # Reload: same item, same option order, the saved answer still selected.
     page1, page2 = client.get(f"/t/{token}").text, client.get(f"/t/{token}").text
     assert current_item(client, token) == rid
-    order = lambda text: re.findall(r'name="choices?" value="(\w)"', text)  # noqa: E731
-    assert order(page1) == order(page2)
+    assert option_texts(page1) == option_texts(page2)
+
+
+def test_same_seq_with_a_different_answer_is_409_not_an_overwrite(app, client, token):
+    begin(client, token)
+    rid = current_item(client, token)
+    assert answer(client, token, rid, seq=1, final=False, choice="1", choices=["1"], value="7").status_code == 200
+    clash = answer(client, token, rid, seq=1, final=False, choice="2", choices=["2"], value="8")
+    assert clash.status_code == 409 and "already used for a different answer" in clash.get_json()["error"]
+    final_clash = answer(client, token, rid, seq=1, final=True, choice="2", choices=["2"], value="8")
+    assert final_clash.status_code == 409
+    with db(app) as session:
+        stored = session.get(Response, rid)
+        assert stored.save_seq == 1 and stored.status == "presented"
+        assert stored.answer in ({"choice": stored.option_order[0] if stored.option_order else None},
+                                 {"choices": stored.option_order[:1] if stored.option_order else None},
+                                 {"value": 7.0})
+    # The identical request again is a retry: acknowledged, nothing changes.
+    assert answer(client, token, rid, seq=1, final=False, choice="1", choices=["1"], value="7").status_code == 200
 
 
 def test_final_answer_retry_is_acknowledged_once(app, client, token):
     begin(client, token)
     rid = current_item(client, token)
-    first = answer(client, token, rid, seq=1, choice="a", choices=["a", "c"], value="0")
-    retry = answer(client, token, rid, seq=1, choice="a", choices=["a", "c"], value="0")
+    first = answer(client, token, rid, seq=1, choice="1", choices=["1", "2"], value="0")
+    retry = answer(client, token, rid, seq=1, choice="1", choices=["1", "2"], value="0")
     assert first.status_code == retry.status_code == 200
-    changed = answer(client, token, rid, seq=2, choice="b", choices=["b"], value="1")
+    changed = answer(client, token, rid, seq=2, choice="2", choices=["2"], value="1")
     assert changed.status_code == 409 and "already closed" in changed.get_json()["error"]
     with app.app_context():
         from assessment.db import get_session
@@ -144,7 +156,7 @@ def test_answer_within_grace_is_accepted(app, client, token):
 def test_saved_draft_counts_when_time_runs_out_and_sweep_closes_without_a_request(app, client, token):
     begin(client, token)
     rid = current_item(client, token)
-    assert answer(client, token, rid, final=False, choice="a", choices=["a", "c"], value="0").status_code == 200
+    assert answer(client, token, rid, final=False, choice="1", choices=["1", "2"], value="0").status_code == 200
     with app.app_context():
         from assessment.db import get_session
 
@@ -170,7 +182,7 @@ def test_full_run_reaches_results_with_irt_scores(app, client, token):
             client.post(f"/t/{token}/sections/1/start")
             continue
         rid = int(re.search(r'name="response_id" value="(\d+)"', page.text).group(1))
-        assert answer(client, token, rid, choice="a", choices=["a", "c"], value="0").status_code == 200
+        assert answer(client, token, rid, **right_answer(app, rid)).status_code == 200
     else:
         pytest.fail("never reached the results page")
     assert "Section Alpha" in page.text and "Section Beta" in page.text
@@ -189,17 +201,25 @@ def test_full_run_reaches_results_with_irt_scores(app, client, token):
 def test_form_post_without_javascript_works(client, token):
     begin(client, token)
     rid = current_item(client, token)
-    r = client.post(f"/t/{token}/answer", data={"response_id": rid, "seq": 1, "final": "1", "choice": "a",
-                                                "choices": ["a"], "value": "1"})
+    r = client.post(f"/t/{token}/answer", data={"response_id": rid, "seq": 1, "final": "1", "choice": "1",
+                                                "choices": ["1"], "value": "1"})
     assert r.status_code == 302
     assert current_item(client, token) != rid
 
 
 @pytest.mark.parametrize("body, message", [
-    ({"response_id": "x", "seq": 1, "final": True, "answer": {}}, "must be integers"),
+    ({"response_id": "x", "seq": 1, "final": True, "answer": {}}, "response_id: must be a whole number"),
     ({"response_id": 1, "seq": 1, "final": "yes", "answer": {}}, "final"),
     ({"response_id": 1, "seq": 1, "final": True, "answer": "a"}, "answer: must be an object"),
     ({"response_id": 1, "seq": -5, "final": True, "answer": {}}, "seq: out of range"),
+    # Issue 8: ids past the column's range answered 500 (2**63 on SQLite, 2**31 on PostgreSQL);
+    # 12.7 was taken as 12.
+    ({"response_id": 2**63, "seq": 1, "final": True, "answer": {}}, "response_id: out of range"),
+    ({"response_id": 2**31, "seq": 1, "final": True, "answer": {}}, "response_id: out of range"),
+    ({"response_id": 10**40, "seq": 1, "final": True, "answer": {}}, "response_id: out of range"),
+    ({"response_id": 12.7, "seq": 1, "final": True, "answer": {}}, "response_id: must be a whole number"),
+    ({"response_id": True, "seq": 1, "final": True, "answer": {}}, "response_id: must be a whole number"),
+    ({"response_id": 1, "seq": 2**40, "final": True, "answer": {}}, "seq: out of range"),
 ])
 def test_malformed_payloads_are_400(client, token, body, message):
     begin(client, token)
@@ -207,11 +227,39 @@ def test_malformed_payloads_are_400(client, token, body, message):
     assert r.status_code == 400 and message in r.get_json()["error"]
 
 
+@pytest.mark.parametrize("raw, message", [
+    (b'{"response_id": Infinity, "seq": 1, "final": true, "answer": {}}', "Infinity"),
+    (b'{"response_id": 1, "seq": 1, "final": true, "answer": {"value": NaN}}', "NaN"),
+    (b'{"a": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", "nested deeper than"),
+    (b"[" * 100_000, "nested deeper than"),
+    (b'{"response_id": 1, "seq"', "not valid JSON"),
+    (b"[1, 2]", "must be a JSON object"),
+])
+@pytest.mark.parametrize("endpoint", ["answer", "run", "submit-code"])
+def test_absurd_json_bodies_are_400_with_a_reason(client, token, raw, message, endpoint):
+    begin(client, token)
+    r = client.post(f"/t/{token}/{endpoint}", data=raw, content_type="application/json")
+    assert r.status_code == 400 and message in r.get_json()["error"]
+
+
+def test_form_ids_must_be_digits(client, token):
+    begin(client, token)
+    rid = current_item(client, token)
+    for bad in ("12.7", "-1", "1e3", "９"):
+        r = client.post(f"/t/{token}/answer", data={"response_id": bad, "seq": 1, "final": "1", "choice": "1"},
+                        headers={"Accept": "application/json"})
+        assert r.status_code == 400 and "response_id: must be a whole number" in r.get_json()["error"]
+    r = client.post(f"/t/{token}/answer", data={"response_id": str(2**63), "seq": 1, "final": "1", "choice": "1"},
+                    headers={"Accept": "application/json"})
+    assert r.status_code == 400 and "out of range" in r.get_json()["error"]
+    assert current_item(client, token) == rid
+
+
 def test_wrong_option_and_non_numeric_values_are_400_and_save_nothing(app, client, token):
     begin(client, token)
     rid = current_item(client, token)
     r1 = answer(client, token, rid, final=False, choice="zzz", choices=["zzz"], value="1e999")
-    r2 = answer(client, token, rid, final=False, choice=["a"], choices="zzz", value="twelve")
+    r2 = answer(client, token, rid, final=False, choice=["1"], choices="zzz", value="twelve")
     assert r1.status_code == r2.status_code == 400
     with app.app_context():
         from assessment.db import get_session
@@ -304,7 +352,7 @@ def test_fixed_mode_gives_the_same_items_in_band_order(app, client):
                 from assessment.db import get_session
 
                 keys.append(get_session().get(Item, get_session().get(Response, rid).item_id).item_key)
-            answer(client, token, rid, choice="a", choices=["a", "c"], value="0")
+            answer(client, token, rid, **right_answer(app, rid))
             if client.get(f"/t/{token}", follow_redirects=True).request.path.endswith("/results"):
                 break
         seen.append(keys)
@@ -323,8 +371,9 @@ def test_option_order_is_shuffled_per_attempt(app, client):
         rid = current_item(client, token)  # the code item comes first in the fixed form
         client.post(f"/t/{token}/submit-code", json={"response_id": rid, "code": "x = 1"})
         page = client.get(f"/t/{token}").text
-        orders.add(tuple(re.findall(r'name="choice" value="(\w)"', page)))
-    assert orders == {("a", "b"), ("b", "a")}
+        assert re.findall(r'name="choice" value="([^"]*)"', page) == ["1", "2"]
+        orders.add(tuple(option_texts(page)))
+    assert len(orders) == 2  # both orders of the two options occur
 
 
 def test_background_sweeper_closes_expired_sections_without_requests(app, client, token):
@@ -383,7 +432,7 @@ def test_double_start_and_double_submit_from_two_windows_are_harmless(app, token
         with pytest.raises(delivery.DeliveryError) as exc:
             delivery.save_answer(session=second, attempt=other_attempt, response_id=rid,
                                  payload={"choice": "b", "value": "2"}, seq=2, final=True, grace_seconds=3)
-        assert exc.value.status == 409
+        assert exc.value.kind == ErrorKind.CONFLICT
     with Session(engine) as check:
         assert len(check.exec(select(Response)).all()) == 2
         assert check.get(Response, rid).save_seq == 1

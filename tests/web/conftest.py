@@ -1,0 +1,12 @@
+"""Fixtures of the web tests (helpers are in web_helpers.py)."""
+import pytest
+
+from factories import make_invitation
+from web_helpers import db
+
+
+@pytest.fixture
+def token(app):
+    with db(app) as session:
+        _, token = make_invitation(session)
+    return token
