@@ -79,7 +79,8 @@ def _administered_mask(administered, n_items: int) -> np.ndarray:
 def select_next_item(params: ItemParameters, theta: float, administered, *,
                      item_skills=None, skill_targets: Mapping[str, float] | None = None,
                      randomesque: int = 1, exposure_probability=None,
-                     rng: np.random.Generator | None = None) -> int | None:
+                     rng: np.random.Generator | None = None, progressive: bool = False,
+                     test_length: int | None = None) -> int | None:
     """Index of the next item to give, or None when no item is left.
 
     Parameters
@@ -98,6 +99,14 @@ def select_next_item(params: ItemParameters, theta: float, administered, *,
         all skills in ``item_skills``. A skill with target 0 is never chosen for balancing.
     randomesque : int
         Choose uniformly among this many most informative candidates (1 = pure max-info).
+    progressive, test_length : bool, int
+        Progressive exposure control (Revuelta & Ponsoda, 1998) when ``progressive`` and the
+        planned ``test_length`` are given: each candidate's score is ``(1 - s) U I_max + s I``
+        with ``s`` = items given / test length, ``U`` uniform on [0, 1), ``I`` its information
+        and ``I_max`` the best candidate's: early items are close to a random draw from the
+        (content-balanced) candidates, late ones close to maximum information. This spreads
+        exposure over the bank with little loss of precision, since early items carry little
+        information anyway.
     exposure_probability : array_like (n_items,), optional
         Sympson-Hetter probability that an item, when selected, may be given.
     rng : numpy.random.Generator, optional
@@ -153,8 +162,16 @@ def select_next_item(params: ItemParameters, theta: float, administered, *,
         if passed.any():
             candidates = passed
 
+    score = info
+    if progressive and test_length:
+        # progressive method: a random component that fades as the test goes on
+        rng = rng if rng is not None else np.random.default_rng()
+        share = min(1.0, float(mask.sum()) / max(int(test_length), 1))
+        top_info = float(info[candidates].max()) if candidates.any() else 0.0
+        score = (1.0 - share) * rng.random(n) * top_info + share * info
+
     idx = np.flatnonzero(candidates)
-    cand_info = info[idx]
+    cand_info = score[idx]
     top = min(int(randomesque), idx.size)
     if top == 1:
         return int(idx[np.argmax(cand_info)])

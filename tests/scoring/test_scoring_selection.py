@@ -124,3 +124,26 @@ def test_information_is_finite_far_below_the_difficulty_and_never_wins():
     params = ItemParameters.dichotomous(a=[40.0, 1.0], b=[60.0, -950.0])
     # at theta = -960 item 0 has a*(theta-b) = -40800 (information 0); item 1 is near its b
     assert select_next_item(params, -960.0, administered=[]) == 1
+
+
+def test_rudner_indices_and_precision_report_on_a_fixture_bank(tmp_path):
+    from click.testing import CliRunner
+
+    from assessment.cli.irt import irt
+    from assessment.scoring.precision import rudner_indices
+    from support import FIXTURE_BANK
+    # far from the cuts with a small SE: certain; on a cut: a coin flip
+    acc, con = rudner_indices([3.0, -3.0], [0.1, 0.1])
+    assert acc == pytest.approx(1.0) and con == pytest.approx(1.0)
+    acc, con = rudner_indices([-0.99], [0.3])
+    assert 0.45 < acc < 0.55 and 0.45 < con < 0.55
+    res = CliRunner().invoke(irt, ["precision", "--sections-dir", str(FIXTURE_BANK), "--candidates", "40",
+                                   "--section", "alpha"])
+    assert res.exit_code == 0, res.output
+    header = res.output.splitlines()[0].split()
+    assert {"mean_length", "max_length", "median_se", "rmse", "bias", "accuracy", "consistency",
+            "max_exposure", "unused_share"} <= set(header)
+    values = res.output.splitlines()[2].split()
+    assert values[0] == "alpha" and 0 < float(values[header.index("median_se") + 1]) < 1
+    bad = CliRunner().invoke(irt, ["precision", "--sections-dir", str(FIXTURE_BANK), "--section", "nope"])
+    assert bad.exit_code != 0 and "nope" in bad.output
