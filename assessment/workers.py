@@ -84,12 +84,35 @@ class GradingQueue:
             self._pool.shutdown(wait=True)
 
 
+def sandbox_summary(app) -> str:
+    """One line for people starting a server: the full sandbox, or what is missing and how to get it."""
+    from assessment.config import sandbox_config
+    from assessment.grading.sandbox import Sandbox
+
+    missing = Sandbox(sandbox_config(app)).layers.missing_for_production()
+    if not missing:
+        return "full sandbox (uid separation, Landlock, seccomp, dedicated runtime)"
+    return ("DEGRADED sandbox, missing: " + "; ".join(missing)
+            + ". Run as root after `assessment sandbox setup` for the full sandbox.")
+
+
 def grading_queue(app) -> GradingQueue:
     return app.extensions["assessment.grading"]
 
 
+#: With a queue on Redis, jobs waiting across all workers before the web answers "busy".
+REDIS_MAX_QUEUED = 1000
+
+
 def init_app(app) -> None:
-    app.extensions["assessment.grading"] = GradingQueue(app)
+    if app.config.get("REDIS_URL"):
+        # Scale-out: jobs go to `assessment worker` processes; this process grades nothing.
+        from assessment.jobs import RedisQueue
+
+        app.extensions["assessment.grading"] = RedisQueue(
+            app, max_queued=int(app.config.get("QUEUE_MAX_JOBS") or REDIS_MAX_QUEUED), max_per_attempt=MAX_PER_ATTEMPT)
+    else:
+        app.extensions["assessment.grading"] = GradingQueue(app)
 
 
 def sweep_once(app) -> int:

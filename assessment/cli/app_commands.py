@@ -172,7 +172,11 @@ def sections_review_compare(section_id: str, answers: str, bank_dir: str | None)
 # --- running ---------------------------------------------------------------------------------
 
 def _free_port(host: str, preferred: int) -> int:
+    """`preferred` if a server can listen there now, else any free port. The probe sets
+    SO_REUSEADDR like the server does: after a crash the old connections linger in TIME_WAIT,
+    and links already handed out must keep working on the same port."""
     with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((host, preferred))
             return preferred
@@ -186,8 +190,11 @@ def _serve(app, host: str, port: int) -> None:
 
     from assessment import workers
 
+    from assessment.security import QuietRequestHandler
+
     workers.start_background(app)
-    run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
+    run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False,
+               request_handler=QuietRequestHandler)  # no token in its log, no versions in Server
 
 
 @click.command()
@@ -231,6 +238,9 @@ def demo(host: str, port: int, no_serve: bool) -> None:
     click.echo("\nOpen one of these in your browser:")
     for label, path in links:
         click.echo(f"  {label}:\n    {base}{path}")
+    from assessment.workers import sandbox_summary
+
+    click.echo(f"\nCode grading: {sandbox_summary(app)}")
     if no_serve:
         return
     click.echo(f"\nServing on {base}  (Ctrl+C to stop)")

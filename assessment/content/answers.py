@@ -44,9 +44,9 @@ def parse_answer(item_type: str, body: dict, payload: dict) -> dict:
             return {"value": None}
         if isinstance(raw, bool) or not isinstance(raw, (str, int, float)):
             raise AnswerError("answer.value: must be a number")
-        text = str(raw).strip().replace(",", "").replace("_", "")
-        if len(text) > MAX_NUMERIC_CHARS:
+        if len(str(raw)) > MAX_NUMERIC_CHARS:
             raise AnswerError(f"answer.value: longer than {MAX_NUMERIC_CHARS} characters")
+        text = number_text(str(raw))
         try:
             value = float(text)
         except ValueError:
@@ -55,6 +55,47 @@ def parse_answer(item_type: str, body: dict, payload: dict) -> dict:
             raise AnswerError("answer.value: must be a finite number")
         return {"value": value}
     raise AnswerError(f"items of type {item_type!r} are not answered with this form")
+
+
+#: Spaces people put between digit groups: plain, no-break and narrow no-break (French locales).
+_GROUP_SPACES = str.maketrans("", "", " _\u00a0\u202f")
+
+
+def number_text(raw: str) -> str:
+    """A typed number in the form float() reads: a decimal comma (as typed on keyboards of
+    comma locales) becomes a point, digit-group separators go. Refuses what is ambiguous:
+    "1,234" (one thousand two hundred and thirty-four, or one point two three four?).
+
+    "0,5" -> "0.5"; "1.234,5" -> "1234.5"; "1,234.5" -> "1234.5"; "1,234,567" -> "1234567";
+    "3,14" -> "3.14"; "1.234.567" -> "1234567"; "1,234" -> AnswerError."""
+    text = raw.strip().translate(_GROUP_SPACES)
+    commas, points = text.count(","), text.count(".")
+    if commas == 0 and points <= 1:
+        return text
+    if commas and points:
+        decimal = "," if text.rfind(",") > text.rfind(".") else "."
+        group = "." if decimal == "," else ","
+        whole, _, fraction = text.rpartition(decimal)
+        if decimal in whole:
+            raise AnswerError(f"answer.value: {raw[:40]!r} is not a number")
+        return _ungroup(whole, group, raw) + "." + fraction
+    sep, count = (",", commas) if commas else (".", points)
+    if count > 1:  # only digit groups: 1,234,567 or 1.234.567
+        return _ungroup(text, sep, raw)
+    whole, _, fraction = text.partition(",")  # one comma, no point
+    if len(fraction) == 3 and fraction.isdigit() and whole.lstrip("+-") not in ("", "0"):
+        raise AnswerError(f"answer.value: {raw[:40]!r} is ambiguous: write {whole}{fraction} for the whole "
+                          f"number, or {whole}.{fraction} with a point for decimals")
+    return whole + "." + fraction
+
+
+def _ungroup(text: str, sep: str, raw: str) -> str:
+    """Digits grouped by threes with `sep` (the first group 1 to 3 digits, sign allowed)."""
+    first, *rest = text.split(sep)
+    if not (1 <= len(first.lstrip("+-")) <= 3 and first.lstrip("+-").isdigit()
+            and all(len(g) == 3 and g.isdigit() for g in rest)):
+        raise AnswerError(f"answer.value: {raw[:40]!r} is not a number (digits are grouped by threes)")
+    return first + "".join(rest)
 
 
 def is_blank(answer: dict | None) -> bool:

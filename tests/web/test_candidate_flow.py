@@ -436,3 +436,59 @@ def test_double_start_and_double_submit_from_two_windows_are_harmless(app, token
     with Session(engine) as check:
         assert len(check.exec(select(Response)).all()) == 2
         assert check.get(Response, rid).save_seq == 1
+
+
+def test_decimal_comma_is_read_as_a_decimal_and_the_saved_value_is_shown(app, client):
+    """Issue 8.3: "0,5" was stored as 5.0 (the comma taken as a thousands separator)."""
+    with db(app) as session:
+        assessment = make_assessment(session, sections=("alpha",), mode="fixed")  # alpha-q03 (numeric) second
+        _, token = make_invitation(session, assessment)
+    begin(client, token)
+    first = current_item(client, token)
+    assert answer(client, token, first, **right_answer(app, first)).status_code == 200
+    rid = current_item(client, token)
+    saved = answer(client, token, rid, seq=1, final=False, value="0,5")
+    assert saved.status_code == 200 and saved.get_json()["value"] == 0.5  # the page shows what counts
+    with db(app) as session:
+        assert session.get(Response, rid).answer == {"value": 0.5}
+    assert 'name="value"' in (page := client.get(f"/t/{token}").text) and 'value="0.5"' in page
+    ambiguous = answer(client, token, rid, seq=2, final=False, value="1,234")
+    assert ambiguous.status_code == 400 and "ambiguous" in ambiguous.get_json()["error"]
+    assert answer(client, token, rid, seq=3, final=False, value="1.234,5").get_json()["value"] == 1234.5
+    assert answer(client, token, rid, seq=4, final=False, value="1,234.5").get_json()["value"] == 1234.5
+
+
+def test_practice_attempts_are_rate_limited_per_client(app, client):
+    """Issue 8.5: one client created 100 practice attempts in 0.2 s."""
+    with db(app) as session:
+        make_assessment(session, public_slug="practice-one")
+    made = [client.post("/practice/practice-one") for _ in range(delivery.PRACTICE_PER_HOUR)]
+    assert all(r.status_code == 302 for r in made)
+    refused = client.post("/practice/practice-one", headers={"Accept": "application/json"})
+    assert refused.status_code == 429 and "Too many practice tests" in refused.get_json()["error"]
+    assert int(refused.headers["Retry-After"]) > 0
+    other = app.test_client().post("/practice/practice-one", environ_base={"REMOTE_ADDR": "10.1.2.3"})
+    assert other.status_code == 302  # another client is not affected
+
+
+def test_dev_server_log_has_no_token_and_server_header_no_versions(app, token, caplog):
+    """Issue 8.9: tokens in the access log; Server named Werkzeug and Python versions."""
+    import threading
+    import urllib.request
+
+    from werkzeug.serving import make_server
+
+    from assessment.security import QuietRequestHandler
+
+    caplog.set_level("INFO", logger="werkzeug")
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietRequestHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{server.port}/t/{token}") as reply:
+            assert reply.status == 200
+            assert reply.headers["Server"] == "assessment"
+    finally:
+        server.shutdown()
+    logged = caplog.text
+    assert "GET /t/<token> HTTP" in logged and token not in logged

@@ -68,7 +68,8 @@
           ackedSeq = Math.max(ackedSeq, r.data.seq || mySeq);
           retryDelay = 500;
           if (final) { window.location.assign(r.data.next); return true; }
-          if (ackedSeq === seq) setStatus("Saved", "ok");
+          // A number is shown as the server read it (e.g. "0,5" saved as 0.5).
+          if (ackedSeq === seq) setStatus(type === "numeric" && r.data.value != null ? "Saved as " + r.data.value : "Saved", "ok");
           return true;
         }
         if (r.status >= 400 && r.status < 500) {
@@ -117,7 +118,18 @@
       runButton.disabled = true;
       runStatus.textContent = "Running…";
       var runSeq = ++seq;  // the run saves the code too, ordered like any autosave
-      post({ response_id: responseId, code: currentAnswer().code, seq: runSeq }, form.dataset.runUrl).then(function (r) {
+      var runCode = currentAnswer().code;
+      var runOnce = function (tries) {
+        return post({ response_id: responseId, code: runCode, seq: runSeq }, form.dataset.runUrl).then(function (r) {
+          if (r.status === 503 && tries < 5) {  // the server is busy and says so: try again shortly
+            runStatus.textContent = r.data.error || "The grading servers are busy; retrying in a moment.";
+            return new Promise(function (resolve) { setTimeout(resolve, 2000 * (tries + 1)); })
+              .then(function () { return runOnce(tries + 1); });
+          }
+          return r;
+        });
+      };
+      runOnce(0).then(function (r) {
         runResults.textContent = "";
         if (r.status !== 200) {
           runStatus.textContent = r.data.error || r.data.message || "The run failed.";
