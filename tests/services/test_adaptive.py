@@ -1,0 +1,98 @@
+"""services/adaptive.py directly: the section's bank view, the next item, the section score."""
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+from sqlmodel import select
+
+from assessment.models import Item, Response
+from assessment.services import adaptive
+
+
+def _items(session, section="alpha"):
+    return {i.item_key: i for i in session.exec(select(Item).where(Item.section_id == section)).all()}
+
+
+def _part(min_items=2, max_items=8, se_target=0.3):
+    return SimpleNamespace(min_items=min_items, max_items=max_items, se_target=se_target)
+
+
+def _answered(items, keys, score):
+    return [(Response(status="answered", score=score), items[k]) for k in keys]
+
+
+def test_section_bank_lists_current_items_in_key_order_and_is_cached(db_session):
+    bank = adaptive.section_bank(session=db_session, section_id="alpha")
+    assert bank.keys == tuple(f"alpha-q0{n}" for n in range(8))
+    assert bank.position == {item_id: n for n, item_id in enumerate(bank.ids)}
+    assert len(bank.ids) == len(set(bank.ids)) == 8 and bank.bands[0] == "beginning"
+    assert adaptive.section_bank(session=db_session, section_id="alpha") is bank
+    retired = db_session.exec(select(Item).where(Item.item_key == "alpha-q07")).one()
+    retired.is_current = False
+    db_session.commit()
+    smaller = adaptive.section_bank(session=db_session, section_id="alpha")
+    assert smaller is not bank and "alpha-q07" not in smaller.keys
+
+
+def test_a_fixed_form_walks_the_bands_from_the_easiest_in_key_order(db_session):
+    items = _items(db_session)
+    bank = adaptive.section_bank(session=db_session, section_id="alpha")
+    rng = np.random.default_rng(0)
+    order = []
+    answered = []
+    while True:
+        choice = adaptive.choose_next(bank=bank, answered=answered, part=_part(max_items=20), mode="fixed", rng=rng)
+        if choice.item_id is None:
+            break
+        item = next(i for i in items.values() if i.id == choice.item_id)
+        order.append(item.item_key)
+        answered += _answered(items, [item.item_key], 1.0)
+    assert order == ["alpha-q00", "alpha-q03", "alpha-q06", "alpha-q01", "alpha-q04", "alpha-q07",
+                     "alpha-q02", "alpha-q05"]
+    assert choice.stop_reason == "bank-exhausted"
+
+
+def test_adaptive_choice_never_repeats_an_item_and_stops_at_max_items(db_session):
+    items = _items(db_session)
+    bank = adaptive.section_bank(session=db_session, section_id="alpha")
+    given = ["alpha-q00", "alpha-q01"]
+    for seed in range(10):
+        choice = adaptive.choose_next(bank=bank, answered=_answered(items, given, 1.0), part=_part(),
+                                      mode="adaptive", rng=np.random.default_rng(seed))
+        assert choice.item_id in bank.ids and choice.stop_reason is None
+        assert choice.item_id not in {items[k].id for k in given}
+    stop = adaptive.choose_next(bank=bank, answered=_answered(items, given, 1.0), part=_part(max_items=2),
+                                mode="adaptive", rng=np.random.default_rng(0))
+    assert stop.item_id is None and stop.stop_reason is not None
+
+
+def test_section_score_without_answers_is_the_prior(db_session):
+    score = adaptive.score_section([])
+    assert (score.theta, score.se, score.n_answered, score.diagnosis) == (
+        adaptive.PRIOR_MEAN, adaptive.PRIOR_SD, 0, [])
+    assert score.low <= score.score <= score.high
+
+
+def test_section_score_rises_with_right_answers_and_ignores_unscored_ones(db_session):
+    items = _items(db_session)
+    keys = list(items)[:6]
+    right = adaptive.score_section(_answered(items, keys, 1.0))
+    wrong = adaptive.score_section(_answered(items, keys, 0.0))
+    assert right.theta > 0 > wrong.theta and right.score > wrong.score
+    assert right.n_answered == wrong.n_answered == 6
+    assert right.se < adaptive.PRIOR_SD and right.low <= right.score <= right.high
+    pending = [(Response(status="submitted", score=None), items[keys[0]]),
+               (Response(status="answered", score=None), items[keys[1]])]
+    assert adaptive.score_section(_answered(items, keys[2:], 1.0) + pending).n_answered == 4
+    assert isinstance(right.band, str) and right.band != wrong.band
+    assert right.diagnosis and all(isinstance(d, dict) for d in right.diagnosis)
+
+
+@pytest.mark.parametrize("mode", ["fixed", "adaptive"])
+def test_an_exhausted_bank_stops_the_section(db_session, mode):
+    items = _items(db_session)
+    bank = adaptive.section_bank(session=db_session, section_id="alpha")
+    choice = adaptive.choose_next(bank=bank, answered=_answered(items, list(items), 1.0),
+                                  part=_part(min_items=20, max_items=30, se_target=0.0), mode=mode,
+                                  rng=np.random.default_rng(0))
+    assert (choice.item_id, choice.stop_reason) == (None, "bank-exhausted")
