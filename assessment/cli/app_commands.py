@@ -91,7 +91,11 @@ def sections_validate(bank_dir: str | None) -> None:
         _fail(f"{len(problems)} problem(s) found")
     from assessment.content import load_bank
 
+    from assessment.content.loader import key_position_warnings
+
     bank = load_bank(_bank_dir(bank_dir))
+    for warning in key_position_warnings(bank):
+        click.echo(warning)
     click.echo(f"ok: {len(bank.sections)} sections, {len(bank.items)} items, {len(bank.roles)} roles")
 
 

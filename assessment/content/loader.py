@@ -456,3 +456,25 @@ def load_bank(root: Path) -> Bank:
     if problems:
         raise BankError(problems)
     return bank
+
+
+#: Share of a section's single-choice items above which one option id being the key is a cue:
+#: the display order is shuffled, but a bank that leans on one position teaches test-wise guessing.
+KEY_POSITION_LIMIT = 0.40
+
+
+def key_position_warnings(bank: Bank, *, limit: float = KEY_POSITION_LIMIT) -> list[str]:
+    """One warning per section whose single-choice keys lean on one option id (e.g. `a` is the
+    key in more than `limit` of them). Warnings, not problems: the bank still loads."""
+    warnings = []
+    for section_id in sorted(bank.sections):
+        keys = [item.key[0] for item in bank.items.values()
+                if item.section_id == section_id and item.type == "single_choice" and item.key]
+        if not keys:
+            continue
+        top = max(sorted(set(keys)), key=keys.count)
+        share = keys.count(top) / len(keys)
+        if share > limit:
+            warnings.append(f"warning: {section_id}: option {top!r} is the key of {keys.count(top)} of {len(keys)} "
+                            f"single-choice items ({share:.0%} > {limit:.0%}); spread the keys over the positions")
+    return warnings
