@@ -27,7 +27,8 @@ def _clip_label(text: str, limit: int = 26) -> str:
 def score_chart(sections: list[dict], *, role_title: str | None = None, width: int = 640) -> tuple[str, str]:
     """(svg, alt text) of every measured section's score, range and target against the bands."""
     rows = [s for s in sections if s["measured"]]
-    label_w, right_pad, top, row_h = 180, 14, 34, 34
+    compact = width < 600  # a phone: shorter labels, so the text stays readable when scaled down
+    label_w, right_pad, top, row_h = (118 if compact else 180), 14, 34, 34
     plot_w = width - label_w - right_pad
     height = top + row_h * max(len(rows), 1) + 34
     alt_parts = []
@@ -53,7 +54,7 @@ def score_chart(sections: list[dict], *, role_title: str | None = None, width: i
         cy = top + row_h * n + row_h / 2 - 4
         color = BAND_COLORS.get(s["band"], "#444")
         out.append(f'<text x="{label_w - 8}" y="{cy + 4:.1f}" text-anchor="end" fill="#222">'
-                   f'{escape(_clip_label(s["title"]))}</text>')
+                   f'{escape(_clip_label(s["title"], 17 if compact else 26))}</text>')
         x_lo, x_hi, x_s = (_x(v, label_w, plot_w) for v in (s["low"], s["high"], s["score"]))
         out.append(f'<rect x="{x_lo:.1f}" y="{cy - 4:.1f}" width="{max(x_hi - x_lo, 2):.1f}" height="8" rx="4" '
                    f'fill="{color}" fill-opacity="0.35"/>')
@@ -70,8 +71,9 @@ def score_chart(sections: list[dict], *, role_title: str | None = None, width: i
     if role_title:
         y = axis_y + 30
         out.append(f'<path d="M{label_w:.1f},{y - 9} l-5,9 h10 z" fill="#111"/>')
-        out.append(f'<text x="{label_w + 10}" y="{y}" fill="#333">lowest score of the band the {escape(role_title)} '
-                   f'role asks for</text>')
+        legend = ("the role's target band" if compact else
+                  f"lowest score of the band the {escape(role_title)} role asks for")
+        out.append(f'<text x="{label_w + 10}" y="{y}" fill="#333">{legend}</text>')
         height += 0
     out.append("</svg>")
     alt = title + ". " + ("; ".join(alt_parts) if alt_parts else "No section was measured") + "."

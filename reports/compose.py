@@ -32,6 +32,10 @@ LIKELY_BAND = 0.6
 SHOWN_PROBABILITY = 0.01
 """Band probabilities under 1 % are left out of the sentence (they still add up in the table)."""
 
+MAX_REVIEW_ITEMS = 8
+"""Missed questions printed with their explanations: the first eight, in test order per section
+(more reads as a wall of text and costs pages; the rest are counted)."""
+
 VERDICT_ORDER = {"weakness": 0, "insufficient-evidence": 1, "not-measured": 2, "on-par": 3, "strength": 4}
 
 
@@ -74,11 +78,14 @@ def range_in_words(band: str, probs: dict[str, float]) -> str:
 def evidence_in_words(d: dict) -> str:
     """'3 of 4 right where 1.8 were expected at your level' (score points when partial credit counts)."""
     observed, expected = d["observed"], d["expected"]
+    if expected < 0.05:
+        where = "where hardly any were expected at your level"
+    else:
+        where = f"where {expected:.1f} {'was' if abs(expected - 1) < 0.05 else 'were'} expected at your level"
     if abs(d["max_score"] - d["n_items"]) < 1e-9:
-        return (f"{_num(observed)} of {d['n_items']} right where {expected:.1f} "
-                f"{'was' if abs(expected - 1) < 0.05 else 'were'} expected at your level")
+        return f"{_num(observed)} of {d['n_items']} right {where}"
     return (f"{_num(observed)} of {_num(d['max_score'])} score points on {d['n_items']} question"
-            f"{'s' if d['n_items'] != 1 else ''} where {expected:.1f} were expected at your level")
+            f"{'s' if d['n_items'] != 1 else ''} {where}")
 
 
 def answered_in_words(items: list[dict]) -> str:
@@ -347,7 +354,8 @@ def compose(facts: dict) -> dict:
         "unmeasured": [k for k in skills if k["verdict"] == "not-measured"],
         "plan": plan, "later": later,
         "total_hours": total_hours, "weeks": weeks, "hours_per_week": HOURS_PER_WEEK,
-        "missed": _missed(sections, facts["sections"]),
+        "missed": _missed(sections, facts["sections"])[:MAX_REVIEW_ITEMS],
+        "missed_total": len(_missed(sections, facts["sections"])),
         "roles": role_fit,
         "progress": _progress(sections, facts.get("previous")),
         "grading": facts.get("grading", 0),

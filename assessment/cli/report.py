@@ -26,19 +26,14 @@ def _render(kind: str, attempt_id: int, out: Path) -> None:
     click.echo(f"wrote {out} ({len(data) // 1024} KB)")
 
 
-@report.command("study-plan")
-@click.argument("attempt_id", type=click.IntRange(1))
-@click.option("--out", type=click.Path(dir_okay=False, writable=True, path_type=Path), required=True,
-              help="The PDF file to write.")
-def study_plan(attempt_id: int, out: Path) -> None:
-    """The candidate's personalized study plan for ATTEMPT_ID."""
-    _render("study_plan", attempt_id, out)
+def _command(name: str, kind: str, help_text: str) -> None:
+    @report.command(name, help=help_text)
+    @click.argument("attempt_id", type=click.IntRange(1))
+    @click.option("--out", type=click.Path(dir_okay=False, writable=True, path_type=Path), required=True,
+                  help="The PDF file to write.")
+    def command(attempt_id: int, out: Path) -> None:
+        _render(kind, attempt_id, out)
 
 
-@report.command("candidate")
-@click.argument("attempt_id", type=click.IntRange(1))
-@click.option("--out", type=click.Path(dir_okay=False, writable=True, path_type=Path), required=True,
-              help="The PDF file to write.")
-def candidate(attempt_id: int, out: Path) -> None:
-    """The hiring company's candidate report for ATTEMPT_ID."""
-    _render("candidate", attempt_id, out)
+_command("study-plan", "study_plan", "The candidate's personalized study plan for ATTEMPT_ID.")
+_command("candidate", "candidate", "The hiring company's candidate report for ATTEMPT_ID.")

@@ -208,12 +208,7 @@ def report_pdf(*, session: Session, attempt_id: int, kind: str = "study_plan", s
     _check_kind(kind)
     sections_dir, cache_dir = _defaults(sections_dir, cache_dir)
     facts = gather(session=session, attempt_id=attempt_id, sections_dir=sections_dir, cut_scores=cut_scores)
-    path = _cache_path(cache_dir, attempt_id, kind, digest(kind, facts))
-    if path.is_file():
-        return path.read_bytes()
-    data = reports.render_pdf(kind, reports.compose(facts))
-    _write_atomically(path, data)
-    return data
+    return render_to_file(kind, facts, _cache_path(cache_dir, attempt_id, kind, digest(kind, facts))).read_bytes()
 
 
 def render_report(kind: str, attempt_id: int, *, database_url: str | None = None, sections_dir=None,
@@ -226,9 +221,7 @@ def render_report(kind: str, attempt_id: int, *, database_url: str | None = None
     with Session(engine) as session:
         facts = gather(session=session, attempt_id=attempt_id, sections_dir=sections_dir, cut_scores=cut_scores)
     path = _cache_path(cache_dir, attempt_id, kind, digest(kind, facts))
-    if not path.is_file():
-        _write_atomically(path, reports.render_pdf(kind, reports.compose(facts)))
-    return str(path)
+    return str(render_to_file(kind, facts, path))
 
 
 @functools.lru_cache(maxsize=4)
@@ -252,11 +245,32 @@ class Job:
     started: float = 0.0
 
 
-class Renderer:
-    """A small pool of render threads; one job per (attempt, kind, data digest) at a time."""
+def render_to_file(kind: str, facts: dict, path: Path, on_stage=None) -> Path:
+    """Render one report into its cache file (unless another worker already did)."""
+    if not path.is_file():
+        if on_stage:
+            on_stage("composing")
+        _write_atomically(path, reports.render_pdf(kind, reports.compose(facts), on_stage=on_stage))
+    return path
 
-    def __init__(self, workers: int = RENDER_WORKERS):
-        self._pool = concurrent.futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="report")
+
+class Renderer:
+    """A small pool of render workers; one job per (attempt, kind, data digest) at a time.
+
+    Threads by default: the download button then hears each stage (composing, layout,
+    writing). weasyprint holds the GIL, so threads use one core; ``processes=True`` renders in
+    worker processes (one per core, fonts loaded once per process) for throughput, with the
+    stage known only as queued or rendering."""
+
+    def __init__(self, workers: int = RENDER_WORKERS, *, processes: bool = False):
+        if processes:
+            import multiprocessing
+
+            self._pool = concurrent.futures.ProcessPoolExecutor(
+                max_workers=workers, mp_context=multiprocessing.get_context("forkserver"))
+        else:
+            self._pool = concurrent.futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="report")
+        self._processes = processes
         self._jobs: dict[Path, Job] = {}
         self._lock = threading.Lock()
 
@@ -266,7 +280,12 @@ class Renderer:
             if job is not None and job.error is None:
                 return job
             job = self._jobs[path] = Job(started=time.monotonic())
-            job.future = self._pool.submit(self._run, job, path, kind, facts)
+            if self._processes:
+                job.stage = "layout"
+                job.future = self._pool.submit(render_to_file, kind, facts, path)
+                job.future.add_done_callback(lambda f: self._done(job, path, f.exception()))
+            else:
+                job.future = self._pool.submit(self._run, job, path, kind, facts)
             return job
 
     def _run(self, job: Job, path: Path, kind: str, facts: dict) -> Path:
@@ -274,19 +293,23 @@ class Renderer:
             job.stage = name
 
         try:
-            if not path.is_file():
-                stage("composing")
-                data = reports.render_pdf(kind, reports.compose(facts), on_stage=stage)
-                _write_atomically(path, data)
-            stage("ready")
-            return path
-        except Exception as exc:  # the status call reports it; the next request retries
-            log.exception("rendering %s failed", path.name)
-            job.error = f"{type(exc).__name__}: {exc}"
+            return render_to_file(kind, facts, path, on_stage=stage)
+        except Exception as exc:
+            self._done(job, path, exc)
             raise
         finally:
-            with self._lock:
-                if self._jobs.get(path) is job and job.error is None:
+            self._done(job, path, None)
+
+    def _done(self, job: Job, path: Path, exc: BaseException | None) -> None:
+        with self._lock:
+            if exc is not None:  # the status call reports it; the next request retries
+                if job.error is None:
+                    log.error("rendering %s failed: %r", path.name, exc)
+                    job.error = f"{type(exc).__name__}: {exc}"
+                return
+            if job.error is None:
+                job.stage = "ready"
+                if self._jobs.get(path) is job:
                     del self._jobs[path]  # done: the file is the state from now on
 
     def job(self, path: Path) -> Job | None:
@@ -396,5 +419,6 @@ def results_page(*, session: Session, visit, grace_seconds: float, sections_dir=
         return None
     sections_dir, _ = _defaults(sections_dir, "unused")
     view = reports.compose(gather(session=session, attempt_id=visit.attempt.id, sections_dir=sections_dir))
-    svg, alt = charts.score_chart(view["sections"], role_title=view["role"]["title"] if view["role"] else None)
+    svg, alt = charts.score_chart(view["sections"], role_title=view["role"]["title"] if view["role"] else None,
+                                  width=420)
     return {**base, "report": view, "chart_svg": svg, "chart_alt": alt}
