@@ -54,7 +54,7 @@ def score_chart(sections: list[dict], *, role_title: str | None = None, width: i
         cy = top + row_h * n + row_h / 2 - 4
         color = BAND_COLORS.get(s["band"], "#444")
         out.append(f'<text x="{label_w - 8}" y="{cy + 4:.1f}" text-anchor="end" fill="#222">'
-                   f'{escape(_clip_label(s["title"], 17 if compact else 26))}</text>')
+                   f'{escape(_clip_label(s["title"], 15 if compact else 26))}</text>')
         x_lo, x_hi, x_s = (_x(v, label_w, plot_w) for v in (s["low"], s["high"], s["score"]))
         out.append(f'<rect x="{x_lo:.1f}" y="{cy - 4:.1f}" width="{max(x_hi - x_lo, 2):.1f}" height="8" rx="4" '
                    f'fill="{color}" fill-opacity="0.35"/>')

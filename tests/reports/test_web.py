@@ -49,7 +49,7 @@ def test_results_page_leads_with_the_summary_and_offers_the_plan(report_db, clie
     # Partial credit read as what it is, and a band with its probabilities in words.
     assert re.search(r"coding: \d of 2 score points", html)
     assert re.search(r"(Clearly|Most likely|Between) (Beginning|Developing|Accomplished)", html)
-    assert re.search(r"(Beginning|Developing|Accomplished), \d+ %", html)
+    assert re.search(r"(Beginning|Developing|Accomplished), \d+\s%", html)
     assert "scikit-learn" in html or "https://" in html  # curated resources are linked
     assert "How you fit each role" in html
 
@@ -58,7 +58,7 @@ def test_wide_range_is_said_in_words(report_db, client):
     """The beginning candidate's weak sections have ranges over two bands: never stated as fact."""
     app, ids, _ = report_db
     html = client.get(f"/t/{TOKENS[ids['beginning']]}/results").get_data(as_text=True)
-    assert re.search(r"(Most likely \w+ \(\d+ %\); could be|Between) ", html)
+    assert re.search(r"(Most likely \w+ \(\d+\s%\); could be|Between) ", html)
 
 
 def test_candidate_downloads_their_own_plan(report_db, client, tmp_path):
