@@ -48,7 +48,7 @@ def test_commands_that_sign_nothing_run_without_a_secret_key(env, monkeypatch, t
     assert upgrade.exit_code == 0 and "is at head" in upgrade.output
     load = run("sections", "load")  # no --dir: ASSESSMENT_SECTIONS_DIR from the environment
     assert load.exit_code == 0 and "20 new" in load.output
-    assert run("sections", "validate").output.startswith("ok: 3 sections, 20 items")
+    assert "ok: 3 sections, 20 items" in run("sections", "validate").output
     from assessment.cli.app_commands import _app
 
     with pytest.raises(SystemExit):
