@@ -29,10 +29,15 @@ PREFIX = "assessment:fair:"
 #: A job's lease on its attempt's turn: longer than any grading or rendering takes (the
 #: sandbox's wall clock is at most about a minute), so only a dead worker's lease runs out.
 JOB_LEASE_SECONDS = int(os.environ.get("ASSESSMENT_JOB_LEASE_SECONDS", "180"))
+#: Garbage collection only: how long a waiting job and its data are kept at most (an attempt's
+#: jobs wait behind each other, each within its lease; this is far beyond any real wait).
+WAITING_TTL_SECONDS = 3600
 #: How long a result stays for the web request that waits on it.
 RESULT_TTL_SECONDS = 600
 #: RQ's own limit on one job, below the lease.
 JOB_TIMEOUT_SECONDS = 150
+#: One blocking read on Redis while a request waits for its job: below the client's socket timeout.
+BLOCKING_READ_SECONDS = 2
 GRADING_QUEUE = "grading"
 REPORTS_QUEUE = "reports"
 
@@ -48,7 +53,7 @@ local mine = redis.call('LLEN', KEYS[2]) + redis.call('EXISTS', KEYS[3])
 if mine >= tonumber(ARGV[5]) then return {'FULL_ATTEMPT', ''} end
 if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[4]) then return {'FULL', ''} end
 redis.call('RPUSH', KEYS[2], ARGV[1])
-redis.call('EXPIRE', KEYS[2], ARGV[2])
+redis.call('EXPIRE', KEYS[2], ARGV[6])
 redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
 if ARGV[3] ~= '' then redis.call('SET', KEYS[4], ARGV[1], 'EX', ARGV[2]) end
 return {'OK', ARGV[1]}
@@ -75,9 +80,11 @@ class RedisFuture:
         self.redis, self.job_id = redis, job_id
 
     def result(self, timeout: float | None = None):
-        done = self.redis.blpop([f"{PREFIX}done:{self.job_id}"], timeout=max(1, int(timeout or 0)) if timeout else 0)
-        if done is None:
-            raise TimeoutError(f"job {self.job_id} did not finish within {timeout} s")
+        # Short blocking reads: the client's socket timeout (5 s in redis-py) must not cut a wait.
+        deadline = time.monotonic() + (timeout if timeout is not None else JOB_TIMEOUT_SECONDS)
+        while not self.redis.blpop([f"{PREFIX}done:{self.job_id}"], timeout=BLOCKING_READ_SECONDS):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"job {self.job_id} did not finish within {timeout} s")
         self.redis.lpush(f"{PREFIX}done:{self.job_id}", b"1")  # later waiters see it too
         self.redis.expire(f"{PREFIX}done:{self.job_id}", RESULT_TTL_SECONDS)
         ok, value = pickle.loads(self.redis.get(f"{PREFIX}result:{self.job_id}"))
@@ -111,12 +118,12 @@ class RedisQueue:
     def submit(self, job, attempt_id: int, *, key=None) -> RedisFuture:
         """Queue `job(session=, grade=)` (a picklable callable) for an attempt."""
         job_id = uuid.uuid4().hex
-        self.redis.set(f"{PREFIX}job:{job_id}", pickle.dumps((job, attempt_id)), ex=JOB_LEASE_SECONDS + RESULT_TTL_SECONDS)
+        self.redis.set(f"{PREFIX}job:{job_id}", pickle.dumps((job, attempt_id)), ex=WAITING_TTL_SECONDS)
         live, waiting, _ = _keys(attempt_id)
         key_name = f"{PREFIX}key:{key}" if key is not None else ""
         status, found = self._submit(keys=[live, waiting, _keys(attempt_id)[2], key_name or "unused"],
                                      args=[job_id, JOB_LEASE_SECONDS, key_name and "1", self.max_queued,
-                                           self.max_per_attempt])
+                                           self.max_per_attempt, WAITING_TTL_SECONDS])
         status = status.decode()
         if status == "DUPLICATE":
             self.redis.delete(f"{PREFIX}job:{job_id}")
@@ -145,12 +152,18 @@ class RedisQueue:
             return coding.queue_pending_grading(session=get_session(), queue=self)
 
     def wait_idle(self, timeout: float = 60) -> bool:
+        """Until no job is queued or running anywhere (tests and shutdown); False if unknown."""
+        from redis.exceptions import RedisError
+
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            self.redis.zremrangebyscore(PREFIX + "live", "-inf", time.time())
-            if not self.redis.zcard(PREFIX + "live"):
-                return True
-            time.sleep(0.1)
+        try:
+            while time.monotonic() < deadline:
+                self.redis.zremrangebyscore(PREFIX + "live", "-inf", time.time())
+                if not self.redis.zcard(PREFIX + "live"):
+                    return True
+                time.sleep(0.1)
+        except RedisError:
+            return False
         return False
 
     def shutdown(self) -> None:
@@ -174,19 +187,26 @@ _worker_lock = threading.Lock()
 
 
 def _worker_grading_queue():
-    """This worker process's app and its in-process grading pool (one sandbox slot), made once."""
+    """This worker process's in-process grading queue (one warm app, sandbox slots), made once."""
     with _worker_lock:
         if "queue" not in _worker_state:
             from assessment import create_app
-            from assessment.workers import GradingQueue
 
-            app = create_app({"RUN_SWEEPER": False, "REDIS_URL": None})
-            queue = GradingQueue(app)
-            missing = queue.start()
-            if missing:
-                log.warning("grading sandbox layers missing: %s", "; ".join(missing))
-            _worker_state.update(app=app, queue=queue)
+            _use_app(create_app({"RUN_SWEEPER": False}))
         return _worker_state["queue"]
+
+
+def _use_app(app) -> None:
+    from assessment.workers import GradingQueue
+
+    queue = GradingQueue(app)  # the in-process queue: this process runs the job itself
+    try:
+        missing = queue.start()
+        if missing:
+            log.warning("grading sandbox layers missing: %s", "; ".join(missing))
+    except Exception:  # noqa: BLE001  a worker without the sandbox still renders reports
+        log.exception("the grading sandbox could not be started in this worker")
+    _worker_state.update(app=app, queue=queue)
 
 
 def run_fair_job(job_id: str, attempt_id: int) -> None:
@@ -223,12 +243,16 @@ def run_fair_job(job_id: str, attempt_id: int) -> None:
         pump(redis, Queue(GRADING_QUEUE, connection=redis), attempt_id)
 
 
-def run_worker(redis_url: str, *, burst: bool = False) -> None:
+def run_worker(redis_url: str, *, burst: bool = False, app=None) -> None:
     """One worker process: grading first, then reports; one job at a time, no fork per job
-    (the app, its database pool and the sandbox stay warm)."""
+    (the app, its database pool and the sandbox stay warm). `app`: the app whose database and
+    sandbox settings the jobs use (default: one built from the configuration)."""
     import redis
     from rq import Queue, SimpleWorker
 
+    if app is not None:
+        with _worker_lock:
+            _use_app(app)
     connection = redis.Redis.from_url(redis_url)
     queues = [Queue(GRADING_QUEUE, connection=connection), Queue(REPORTS_QUEUE, connection=connection)]
     SimpleWorker(queues, connection=connection).work(burst=burst, with_scheduler=False)

@@ -92,7 +92,7 @@ def run_samples(*, session: Session, attempt: Attempt, response_id: int, code: s
     task = grading_task(item)
     timeout = 30 + len(task.cases("sample")) * (task.limits.time_s + 1)
     try:
-        result = queue.submit(lambda session, grade: grade(task, code, "sample"), attempt.id).result(timeout=timeout)
+        result = queue.submit(functools.partial(sample_job, task=task, code=code), attempt.id).result(timeout=timeout)
     except QueueFull:
         _finish_run(session, run, None, "busy")
         raise DeliveryError("The grading servers are busy; retrying in a moment.", kind=ErrorKind.BUSY,
@@ -104,6 +104,12 @@ def run_samples(*, session: Session, attempt: Attempt, response_id: int, code: s
                             retry_after=BUSY_RETRY_SECONDS) from None
     _finish_run(session, run, result, None)
     return public_result(result)
+
+
+def sample_job(*, task, code: str, session: Session, grade) -> GradeResult:
+    """A sample run as a queue job: module level with plain arguments, so a queue on Redis can
+    ship it to a worker process."""
+    return grade(task, code, "sample")
 
 
 def _finish_run(session: Session, run: CodeRun, result: GradeResult | None, error: str | None) -> None:

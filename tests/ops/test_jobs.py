@@ -1,0 +1,101 @@
+"""The job queue on the real Redis (127.0.0.1:6379, database 15): fair turns per attempt, bounds,
+de-duplication, results back to the waiting request, and a dead worker's lease running out."""
+import functools
+import time
+
+import pytest
+import redis as redis_lib
+
+from assessment import jobs
+
+REDIS_URL = "redis://127.0.0.1:6379/15"
+ORDER = "assessment:test:order"
+
+
+def record_run(label: str, *, session, grade):
+    """A job as the services make them: module level, plain arguments, session and grade given."""
+    client = redis_lib.Redis.from_url(REDIS_URL)
+    client.rpush(ORDER, label)
+    client.close()
+    if label.startswith("fail"):
+        raise ValueError(f"{label} failed on purpose")
+    return {"label": label, "has_session": session is not None}
+
+
+@pytest.fixture
+def redis_client():
+    client = redis_lib.Redis.from_url(REDIS_URL)
+    client.flushdb()
+    yield client
+    client.flushdb()
+    client.close()
+
+
+@pytest.fixture
+def queue(make_app, redis_client):
+    app = make_app(REDIS_URL=REDIS_URL)
+    yield jobs.RedisQueue(app, max_queued=10, max_per_attempt=3), app
+    jobs._worker_state.clear()
+
+
+def _drain(app):
+    jobs.run_worker(REDIS_URL, burst=True, app=app)
+
+
+def test_attempts_take_turns_one_job_in_flight_each(queue, redis_client):
+    q, app = queue
+    q.submit(functools.partial(record_run, "A1"), 1)
+    q.submit(functools.partial(record_run, "A2"), 1)
+    q.submit(functools.partial(record_run, "A3"), 1)
+    q.submit(functools.partial(record_run, "B1"), 2)
+    # Only one job per attempt is in RQ's queue; the others wait in the attempt's own list.
+    assert q.grading.count == 2
+    _drain(app)
+    assert [x.decode() for x in redis_client.lrange(ORDER, 0, -1)] == ["A1", "B1", "A2", "A3"]
+    assert q.wait_idle(5)
+
+
+def test_results_and_failures_reach_the_waiting_request(queue):
+    q, app = queue
+    ok = q.submit(functools.partial(record_run, "ok"), 1)
+    failed = q.submit(functools.partial(record_run, "fail-1"), 2)
+    _drain(app)
+    assert ok.result(timeout=5) == {"label": "ok", "has_session": True}
+    with pytest.raises(RuntimeError, match="fail-1 failed on purpose"):
+        failed.result(timeout=5)
+
+
+def test_the_queue_is_bounded_in_total_and_per_attempt(make_app, redis_client):
+    app = make_app(REDIS_URL=REDIS_URL)
+    q = jobs.RedisQueue(app, max_queued=3, max_per_attempt=2)
+    q.submit(functools.partial(record_run, "a"), 1)
+    q.submit(functools.partial(record_run, "b"), 1)
+    with pytest.raises(jobs.QueueFull, match="previous run"):
+        q.submit(functools.partial(record_run, "c"), 1)
+    q.submit(functools.partial(record_run, "d"), 2)
+    with pytest.raises(jobs.QueueFull, match="busy"):
+        q.submit(functools.partial(record_run, "e"), 3)
+
+
+def test_the_same_key_is_queued_once(queue, redis_client):
+    q, app = queue
+    first = q.submit(functools.partial(record_run, "graded-once"), 1, key="grade-7")
+    second = q.submit(functools.partial(record_run, "graded-once"), 1, key="grade-7")
+    assert first.job_id == second.job_id
+    _drain(app)
+    assert redis_client.lrange(ORDER, 0, -1) == [b"graded-once"]
+
+
+def test_a_dead_workers_turn_expires_and_the_attempt_goes_on(make_app, redis_client, monkeypatch):
+    monkeypatch.setattr(jobs, "JOB_LEASE_SECONDS", 1)
+    app = make_app(REDIS_URL=REDIS_URL)
+    q = jobs.RedisQueue(app, max_queued=10, max_per_attempt=3)
+    q.submit(functools.partial(record_run, "lost"), 1)
+    # A worker takes the job and dies: RQ's copy is gone, the attempt's turn is still taken.
+    q.grading.empty()
+    q.submit(functools.partial(record_run, "next"), 1)
+    assert q.grading.count == 0  # still blocked behind the dead job's turn
+    time.sleep(2.2)
+    q.submit(functools.partial(record_run, "after-lease"), 1)  # a new submit (or the sweeper) pumps
+    _drain(app)
+    assert redis_client.lrange(ORDER, 0, -1)[0] == b"next"
