@@ -1,0 +1,3 @@
+def latest_complete_checkpoint(events, world_size):
+    """Largest step with a commit and a shard from every rank, or None."""
+    ...

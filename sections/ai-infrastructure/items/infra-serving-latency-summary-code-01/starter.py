@@ -1,0 +1,3 @@
+def latency_summary(latencies_ms, slo_ms):
+    """Return {"p50": ..., "p99": ..., "within_slo": ...}; None entries are timeouts."""
+    ...
