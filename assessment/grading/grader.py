@@ -12,6 +12,7 @@ import functools
 import json
 import logging
 from dataclasses import asdict, dataclass, field
+from enum import StrEnum
 from pathlib import Path
 
 from assessment.content import codec
@@ -23,16 +24,31 @@ log = logging.getLogger(__name__)
 
 SHOWN_OUTPUT = 4096  # bytes of stdout/stderr kept per test and per run (sample runs only)
 _HERE = Path(__file__).resolve().parent
-LIMIT_STATUS = {"time": "time limit", "memory": "memory limit", "output": "output limit",
-                "raised": "error"}
-STATUSES = ("passed", "failed", "error", "time limit", "memory limit", "output limit",
-            "sandbox error")
+
+
+class GradeStatus(StrEnum):
+    """A test's or a grade's status. SIMULATED marks grades made up by synthetic candidates
+    (services/synthetic_candidates.py), never by the sandbox."""
+
+    PASSED = "passed"
+    FAILED = "failed"
+    ERROR = "error"
+    TIME_LIMIT = "time limit"
+    MEMORY_LIMIT = "memory limit"
+    OUTPUT_LIMIT = "output limit"
+    SANDBOX_ERROR = "sandbox error"
+    SIMULATED = "simulated"
+
+
+STATUSES = tuple(GradeStatus)
+LIMIT_STATUS = {"time": GradeStatus.TIME_LIMIT, "memory": GradeStatus.MEMORY_LIMIT,
+                "output": GradeStatus.OUTPUT_LIMIT, "raised": GradeStatus.ERROR}
 
 
 @dataclass
 class TestResult:
     name: str
-    status: str                  # one of STATUSES
+    status: str                  # a GradeStatus
     message: str = ""
     time_ms: float | None = None
     stdout: str = ""
