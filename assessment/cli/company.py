@@ -27,6 +27,7 @@ def create(name: str, admin_email: str, base_url: str) -> None:
         except accounts.AccountError as exc:
             _fail(str(exc))
         link = accounts.setup_url(user=user, secret_key=app.config["SECRET_KEY"], base_url=base_url)
+    app.extensions["assessment.engine"].dispose()
     click.echo(f"Company {name!r} created; admin {user.email}.")
     click.echo(f"One-time setup link (the admin chooses a password there; valid 7 days):\n  {link}")
 
@@ -48,4 +49,5 @@ def api_key(name: str, label: str) -> None:
             _fail(f"no company called {name!r} (create it with `assessment company create`)")
         actor = accounts.Actor(company_id=found.id, company_name=found.name, role="admin")
         _, raw = accounts.create_api_key(session=session, actor=actor, name=label)
+    app.extensions["assessment.engine"].dispose()
     click.echo(raw)
