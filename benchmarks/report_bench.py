@@ -28,6 +28,7 @@ import os
 import platform
 import resource
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -40,10 +41,6 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "tests" / "reports")]
 
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def children_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 
 
 def build(tmp: Path):
@@ -70,6 +67,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--batch", type=int, default=200)
+    parser.add_argument("--pool", choices=("threads", "processes", "both"), default="both",
+                        help="Which render pool runs the batch.")
     args = parser.parse_args()
 
     import reports
@@ -91,7 +90,9 @@ def main() -> None:
             pdf = reports.render_pdf("study_plan", reports.compose(facts))
             times.append(time.perf_counter() - started)
             cpu_times.append(time.process_time() - cpu)
-        pages = len(re.findall(rb"/Type\s*/Page\b(?!s)", pdf))
+        (tmp / "one.pdf").write_bytes(pdf)
+        info = subprocess.run(["pdfinfo", str(tmp / "one.pdf")], capture_output=True, text=True).stdout
+        pages = int(re.search(r"Pages:\s+(\d+)", info).group(1)) if "Pages:" in info else "?"
 
         cache = tmp / "cache"
         service.report_pdf(session=session, attempt_id=attempt_id, kind="study_plan", cache_dir=cache)
@@ -102,7 +103,7 @@ def main() -> None:
             cached.append(time.perf_counter() - started)
 
     batches = {}
-    for processes in (False, True):
+    for processes in {"threads": (False,), "processes": (True,), "both": (False, True)}[args.pool]:
         renderer = service.Renderer(processes=processes)
         folder = tmp / ("batch-processes" if processes else "batch-threads")
         started, cpu = time.perf_counter(), os.times()
@@ -112,11 +113,14 @@ def main() -> None:
         for job in jobs:
             job.future.result()
         wall = time.perf_counter() - started
+        workers = renderer.usage()  # probes after the batch: each worker's CPU and peak memory
         renderer.shutdown()
         end = os.times()
-        used = (end.user - cpu.user) + (end.children_user - cpu.children_user) \
-            + (end.system - cpu.system) + (end.children_system - cpu.children_system)
-        batches[processes] = (wall, used, len(list(folder.glob("*.pdf"))), peak_rss_mb(), children_rss_mb())
+        used = (end.user - cpu.user) + (end.system - cpu.system)
+        if processes:  # the parent only waits; the workers did the work (probed per pid: take the max per worker)
+            used = sum(sorted({round(c, 2) for c, _ in workers})[-service.RENDER_WORKERS:])
+        child_rss = max((m for _, m in workers), default=0.0)
+        batches[processes] = (wall, used, len(list(folder.glob("*.pdf"))), peak_rss_mb(), child_rss)
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
     print(f"plan: {len(pdf) // 1024} KB, {pages} pages; facts gathered from the database in {gather_s * 1000:.0f} ms")
     print(f"one plan, warm (compose + render_pdf), {args.repeat} runs: median {statistics.median(times):.3f} s "

@@ -254,6 +254,14 @@ def render_to_file(kind: str, facts: dict, path: Path, on_stage=None) -> Path:
     return path
 
 
+def process_usage() -> tuple[float, float]:
+    """(CPU seconds, peak RSS in MB) of the calling process: the benchmark asks each worker."""
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
+
+
 class Renderer:
     """A small pool of render workers; one job per (attempt, kind, data digest) at a time.
 
@@ -311,6 +319,12 @@ class Renderer:
                 job.stage = "ready"
                 if self._jobs.get(path) is job:
                     del self._jobs[path]  # done: the file is the state from now on
+
+    def usage(self) -> list[tuple[float, float]]:
+        """process_usage() of the worker processes (one probe per worker, best effort)."""
+        if not self._processes:
+            return []
+        return [f.result() for f in [self._pool.submit(process_usage) for _ in range(RENDER_WORKERS * 4)]]
 
     def job(self, path: Path) -> Job | None:
         with self._lock:
