@@ -107,15 +107,19 @@ def setup(runtime_dir: Path | None, python: str) -> None:
 @click.option("--production", is_flag=True, help="Exit 1 unless every layer production "
                                                  "requires is available.")
 def check(runtime_dir: Path | None, production: bool) -> None:
-    """Print which layers this machine offers and try one sandboxed run."""
+    """Clear what a killed grader left in the slots, print which layers this machine offers
+    and try one sandboxed run."""
     import dataclasses
 
+    from assessment.grading.pool import sweep_leftovers
     from assessment.grading.runtime import check_sandbox
+    from assessment.grading.sandbox import Sandbox
 
     config = _sandbox_config(production or None)
     if runtime_dir:
         config = dataclasses.replace(config, runtime_dir=runtime_dir)
-    report = check_sandbox(config)
+    leftovers = sweep_leftovers(Sandbox(config))
+    report = {**check_sandbox(config), "leftovers": leftovers}
     _print_json(report)
     if not report["trial_run"].get("ok") or (config.production
                                              and report["missing_for_production"]):
