@@ -75,6 +75,18 @@ def test_codec_refuses_unknown_objects():
     (pd.Series([1, 2], name="v"), pd.Series([1, 3], name="v"), {}, False),
     (pd.DataFrame({"a": [1]}), pd.DataFrame({"b": [1]}), {}, False),
     ([1, 2], pd.Series([1, 2]), {}, False),
+    # floats: NaN only equals NaN, infinities only themselves, tolerance relative to expected
+    (math.nan, math.nan, {}, True), (1.0, math.nan, {}, False), (math.nan, 1.0, {}, False),
+    (math.inf, math.inf, {}, True), (-math.inf, math.inf, {}, False), (1e308, math.inf, {}, False),
+    (1000.0005, 1000.0, {}, True), (1000.002, 1000.0, {}, False),
+    (complex(1, 2), complex(1, 2 + 1e-9), {}, True), (complex(1, 3), complex(1, 2), {}, False),
+    # unordered lists compare their items with the tolerance, one match per expected item
+    ([2.0 + 1e-9, 1.0], [1.0, 2.0], {"unordered": True}, True),
+    ([[1.0, 2.0], [3.0]], [[3.0], [1.0, 2.0 + 1e-9]], {"unordered": True}, True),
+    ([[2.0, 1.0]], [[1.0, 2.0]], {"unordered": True}, False),  # inner lists keep their order
+    # dicts: same keys, values compared recursively
+    ({"a": 1, "b": 2}, {"a": 1}, {}, False), ({"a": [3.0]}, {"a": [3.1]}, {}, False),
+    ([1, "x"], [1, "x"], {}, True), ({1, 2}, {1, 2}, {}, True), ({1, 2}, [1, 2], {}, False),
 ])
 def test_comparison_rules(got, expected, kw, ok):
     assert (compare(got, expected, **kw) is None) == ok
@@ -159,3 +171,22 @@ def test_task_from_a_stored_body_equals_the_task_from_the_folder():
 def test_a_stored_body_without_test_files_is_refused_by_name():
     with pytest.raises(ValueError, match="fx-old.*sections load"):
         task_from_body("fx-old", {"code": {"function": "f", "sample_tests": "CASES = []"}})
+
+
+def test_comparison_depth_is_bounded():
+    def nest(depth):
+        value = 1
+        for _ in range(depth):
+            value = [value]
+        return value
+
+    assert compare(nest(60), nest(60)) is None
+    assert compare(nest(70), nest(70)) == "item 0: " * 65 + "value nested too deeply"
+
+
+def test_comparison_reasons_name_the_difference():
+    assert compare([1, 2], [1, 3]) == "item 1: expected 3, got 2"
+    assert compare({"k": 1.5}, {"k": 2.5}) == "key 'k': expected 2.5 (tol 1e-06), got 1.5"
+    assert compare([1], [1, 2]) == "expected 2 items, got 1"
+    assert compare([1, 1], [1, 2], unordered=True) == "missing 2 (order ignored)"
+    assert compare(np.array([1.0, 2.0]), np.array([1.0, 5.0])).startswith("values differ (first at index (1,)")
