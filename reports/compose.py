@@ -301,7 +301,9 @@ def _summary(sections: list[dict], plan: list[dict], role_fit: list[dict], role:
     else:
         lines.append(f"Your strongest section is {best['title']}: {certainty}{best['band_title']} "
                      f"(score {best['score']} of 300).")
-        if worst is not best:
+        if worst is not best and all(s["band"] == "accomplished" for s in measured):
+            lines.append(f"Every section is Accomplished; the lowest is {worst['title']} (score {worst['score']}).")
+        elif worst is not best:
             lines.append(f"The most room to grow is in {worst['title']}: {worst['band_title']} "
                          f"(score {worst['score']}).")
     if role:

@@ -59,3 +59,54 @@ def test_math_for_print(latex, html):
 
 def test_item_text_cannot_inject_html():
     assert "<script>" not in text.markdown("<script>alert(1)</script> and $x^2$")
+
+
+def facts(theta_by_section: dict, previous: dict | None = None) -> dict:
+    """The smallest facts compose() accepts: one skill per section, two items each."""
+    from assessment.scoring.scale import scale_score
+
+    sections = []
+    for sid, theta in theta_by_section.items():
+        s = scale_score(theta, 0.3)
+        sections.append({
+            "id": sid, "title": sid.title(), "description": "", "time_limit_seconds": 600,
+            "started_at": "2026-10-01T10:00:00+00:00", "closed_at": "2026-10-01T10:07:00+00:00", "close_reason": "complete",
+            "theta": theta, "se": 0.3, "score": int(s.score), "low": int(s.low), "high": int(s.high), "band": str(s.band),
+            "n_answered": 2,
+            "diagnosis": [{"skill": "k", "verdict": "weakness", "n_items": 2, "observed": 0.0, "expected": 1.6,
+                           "max_score": 2.0, "skill_theta": theta - 1.0}],
+            "skills": [{"id": "k", "title": f"Skill of {sid}", "description": "", "resources": [
+                {"title": f"{sid} {lvl} notes", "kind": "notes", "level": lvl, "url": f"https://example.org/{sid}/{lvl}",
+                 "why": "Because."} for lvl in ("beginning", "developing", "accomplished")]}],
+            "items": [{"type": "single_choice", "status": "answered", "score": 0.0, "max_score": 1.0, "skills": ["k"],
+                       "stem": "Q?", "explanation": "Because."}] * 2,
+        })
+    return {"attempt": {"id": 7, "started_at": "2026-10-01T10:00:00+00:00", "finished_at": "2026-10-01T11:00:00+00:00"},
+            "candidate": {"name": "Ada", "email": "ada@example.org"},
+            "assessment": {"title": "T", "target_role": "r"},
+            "roles": [{"id": "r", "title": "Role R", "targets": {sid: "accomplished" for sid in theta_by_section},
+                       "rationale": ""}],
+            "sections": sections, "previous": previous, "cut_scores": {}, "grading": 0}
+
+
+def test_summary_leads_with_the_message_and_the_next_step():
+    from reports import compose
+
+    view = compose(facts({"alpha": 2.0, "beta": -0.2}))
+    assert view["summary"][0] == "Your strongest section is Alpha: solidly Accomplished (score 250 of 300)."
+    assert view["summary"][1] == "The most room to grow is in Beta: Developing (score 140)."
+    assert view["summary"][2] == "For the Role R role you meet 1 of 2 section targets."
+    assert view["summary"][3].startswith("Your clearest next step: Skill of beta")
+    top = compose(facts({"alpha": 2.4, "beta": 2.0}))["summary"][1]
+    assert top == "Every section is Accomplished; the lowest is Beta (score 250)."
+
+
+def test_progress_beyond_the_margin_of_error_is_named():
+    from reports import compose
+
+    before = {"finished_at": "2026-09-01T10:00:00+00:00",
+              "sections": {"alpha": {"score": 100, "band": "beginning", "se": 0.3}}}
+    rows = compose(facts({"alpha": 1.0}, before))["progress"]["rows"]
+    assert rows[0]["words"] == "up 100 points, from Beginning to Developing"
+    same = {"finished_at": "2026-09-01T10:00:00+00:00", "sections": {"alpha": {"score": 190, "band": "developing", "se": 0.3}}}
+    assert compose(facts({"alpha": 1.0}, same))["progress"]["rows"][0]["words"].startswith("about the same")
