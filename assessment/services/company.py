@@ -25,6 +25,7 @@ from assessment.models import (
 )
 from assessment.services.accounts import AccountError, Actor, audit, normalize_email, send_mail
 from assessment.services.delivery import TOKEN_BYTES, hash_token
+from assessment.services.transactions import write_transaction
 
 #: An invitation link is valid this long unless the company says otherwise.
 DEFAULT_EXPIRY_DAYS = 14
@@ -151,16 +152,24 @@ def create_assessment(*, session: Session, actor: Actor, spec: AssessmentSpec, s
     return assessment.id
 
 
-def _own_profile(session: Session, actor: Actor, assessment_id) -> AssessmentProfile:
+def _own_profile(session: Session, actor: Actor, assessment_id, lock: bool = False) -> AssessmentProfile:
     """The current version of the company's assessment family `assessment_id` (any version's
-    id is accepted); 404 for anything else, including another company's."""
+    id is accepted); 404 for anything else, including another company's. `lock` row-locks the
+    current version (PostgreSQL; SQLite holds its write lock through write_transaction)."""
     profile = session.get(AssessmentProfile, assessment_id) if isinstance(assessment_id, int) else None
     if profile is None or profile.company_id != actor.company_id:
         raise CompanyError(NOT_FOUND, status=404)
-    if not profile.is_current:
-        profile = session.exec(select(AssessmentProfile).where(AssessmentProfile.family_id == profile.family_id,
-                                                               AssessmentProfile.is_current)).one()
-    return profile
+    current = select(AssessmentProfile).where(AssessmentProfile.family_id == profile.family_id,
+                                              AssessmentProfile.is_current)
+    if not lock:
+        return session.exec(current).one()
+    # PostgreSQL: if another editor made a new version while this one waited for the lock, the
+    # locked row is no longer current and the query finds nothing; the next query sees the new one.
+    for _ in range(3):
+        found = session.exec(current.with_for_update()).first()
+        if found is not None:
+            return found
+    raise CompanyError("Someone else is editing this assessment; reload and try again.", status=409)
 
 
 def update_assessment(*, session: Session, actor: Actor, assessment_id: int, spec: AssessmentSpec,
@@ -168,8 +177,10 @@ def update_assessment(*, session: Session, actor: Actor, assessment_id: int, spe
     """Edit in place while nobody has been invited; afterwards a new version takes the edit and
     new invitations, and the old version keeps serving the invitations it has. Returns the id
     of the version that now carries the settings."""
-    profile = _own_profile(session, actor, assessment_id)
     _check_spec(session, spec, load_roles(sections_dir))
+    # Two editors saving at once: the second waits for the first and edits the version it made.
+    write_transaction(session)
+    profile = _own_profile(session, actor, assessment_id, lock=True)
     current = session.get(Assessment, profile.assessment_id)
     invited = session.exec(select(Invitation.id).where(Invitation.assessment_id == current.id)).first()
     if invited is None:

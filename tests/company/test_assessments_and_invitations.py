@@ -205,3 +205,41 @@ def test_completed_attempt_counts(db_session, tenants):
     assert complete_attempt  # the fixture finished the first invitation
     rows = db_session.exec(select(Invitation).where(Invitation.id.in_(a.invitation_ids))).all()
     assert len(rows) == 2
+
+
+def test_two_editors_saving_at_once_make_two_versions_not_an_error(app, tenants):
+    """Both edits of an assessment with attempts land, one after the other: the first makes
+    version 2, the second (nobody invited to version 2 yet) edits version 2 in place; one current
+    version, no error, no duplicate version (SQLite and PostgreSQL)."""
+    import threading
+
+    from sqlmodel import Session
+
+    from assessment.db import get_engine
+    from assessment.models import AssessmentProfile
+
+    a, _ = tenants
+    barrier, results = threading.Barrier(2), []
+
+    def edit(title):
+        with app.app_context(), Session(get_engine(), expire_on_commit=False) as session:
+            barrier.wait()
+            try:
+                results.append(company.update_assessment(session=session, actor=a.actor, assessment_id=a.assessment_id,
+                                                         spec=spec(title), sections_dir="x"))
+            except CompanyError as exc:
+                results.append(f"refused: {exc}")
+
+    threads = [threading.Thread(target=edit, args=(t,)) for t in ("One", "Two")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    with app.app_context(), Session(get_engine()) as session:
+        family = session.exec(select(AssessmentProfile).where(AssessmentProfile.family_id == a.assessment_id)).all()
+    assert len(results) == 2 and results[0] == results[1] != a.assessment_id, results
+    assert sorted((p.version, p.is_current) for p in family) == [(1, False), (2, True)]
+    with app.app_context(), Session(get_engine()) as session:
+        from assessment.models import Assessment
+
+        assert session.get(Assessment, results[0]).title in ("One", "Two")
