@@ -137,23 +137,34 @@
           return;
         }
         var d = r.data;
-        runStatus.textContent = d.passed + " of " + d.total + " sample tests passed (" + d.status + ", " + d.time_ms + " ms)";
+        // "passed" and "failed" are already said by the count; a limit or an error is named.
+        var why = d.status === "passed" || d.status === "failed" ? "" : " (" + d.status + ")";
+        runStatus.textContent = d.passed + " of " + d.total + " sample tests passed" + why + ", " + d.time_ms + " ms";
         var table = document.createElement("table");
         table.className = "run-table";
+        table.appendChild(cell("caption", "Sample test results", "sr-only"));
+        var head = document.createElement("tr");
+        ["Test", "Result", "Details"].forEach(function (h) {
+          var th = cell("th", h);
+          th.scope = "col";
+          head.appendChild(th);
+        });
+        table.appendChild(document.createElement("thead")).appendChild(head);
+        var body = table.appendChild(document.createElement("tbody"));
         d.tests.forEach(function (t) {
           var row = document.createElement("tr");
           row.className = "test-" + t.status.replace(/ /g, "-");
           row.appendChild(cell("td", t.name));
           row.appendChild(cell("td", t.status, "status"));
           row.appendChild(cell("td", t.message || ""));
-          table.appendChild(row);
+          body.appendChild(row);
           if (t.stdout || t.stderr) {
             var out = document.createElement("tr");
             var td = document.createElement("td");
             td.colSpan = 3;
             td.appendChild(cell("pre", (t.stdout || "") + (t.stderr || "")));
             out.appendChild(td);
-            table.appendChild(out);
+            body.appendChild(out);
           }
         });
         runResults.appendChild(table);
@@ -167,11 +178,29 @@
   }
 
   // The countdown: the server's remaining time, re-read every 15 s; the browser clock only ticks.
+  // The visible clock is not a live region (it would be read every second); a separate polite
+  // region says the time left when it crosses 5 minutes and 1 minute, and when it is up, once each.
+  var announcer = document.getElementById("clock-announcer");
   var endsAt = performance.now() + parseFloat(clock.dataset.remaining) * 1000;
+  var lastLeft = null;
+  var announced = {};
+  var MARKS = [[300, "5 minutes left in this section."], [60, "1 minute left in this section."],
+               [0, "Time is up. Your saved answers count."]];
+  function announce(left) {
+    MARKS.forEach(function (mark) {
+      if (lastLeft !== null && lastLeft > mark[0] && left <= mark[0] && !announced[mark[0]]) {
+        announced[mark[0]] = true;
+        if (announcer) announcer.textContent = mark[1];
+      }
+    });
+    lastLeft = left;
+  }
   function render() {
     var left = Math.max(0, Math.round((endsAt - performance.now()) / 1000));
-    clockValue.textContent = Math.floor(left / 60) + ":" + String(left % 60).padStart(2, "0");
+    var text = Math.floor(left / 60) + ":" + String(left % 60).padStart(2, "0");
+    if (clockValue.textContent !== text) clockValue.textContent = text;
     clock.classList.toggle("low", left <= 60);
+    announce(left);
     if (left === 0 && !closed) {
       closed = true;
       setStatus("Time is up. Closing this section…", "error");

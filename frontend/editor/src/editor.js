@@ -24,8 +24,19 @@ function enhance(textarea) {
         textarea.value = update.state.doc.toString().replace(/\u00a0/g, " ");
         textarea.dispatchEvent(new Event("input", { bubbles: true }));
       }),
+      // A name and a description for screen readers: the help text next to the editor says how
+      // to leave it with the keyboard.
+      EditorView.contentAttributes.of({
+        "aria-label": textarea.dataset.label || "Your code",
+        ...(textarea.dataset.describedby ? { "aria-describedby": textarea.dataset.describedby } : {}),
+      }),
       EditorView.domEventHandlers({
         paste: () => { textarea.dispatchEvent(new CustomEvent("editor-paste", { bubbles: true })); },
+        // Tab indents inside the editor; Escape then Tab leaves it. CodeMirror allows 2 s between
+        // the two keys; 10 s is kinder to anyone who types slowly (any other key cancels it).
+        keyup: (event, view) => {
+          if (event.key === "Escape") view.setTabFocusMode(10000);
+        },
       }),
     ],
   });

@@ -1,0 +1,3 @@
+def double(x):
+    """Return 2 * x."""
+    ...
