@@ -87,6 +87,7 @@ def create_assessment(*, session: Session, title: str, section_ids: list[str], m
                       company_id: int | None = None, public_slug: str | None = None,
                       overrides: dict | None = None) -> Assessment:
     """`overrides` maps section id -> {time_limit_seconds, min_items, max_items}."""
+    write_transaction(session)  # reads, then writes: SQLite must not hand this a stale snapshot
     if mode not in tuple(AssessmentMode):
         raise DeliveryError(f"mode: {mode!r} is not adaptive or fixed")
     if not section_ids:
@@ -109,6 +110,7 @@ def create_invitation(*, session: Session, assessment: Assessment, email: str | 
                       name: str | None = None, practice: bool = False) -> tuple[Invitation, str]:
     """Returns the invitation and its raw token (shown once; only the hash is stored)."""
     token = secrets.token_urlsafe(TOKEN_BYTES)
+    write_transaction(session)
     invitation = Invitation(assessment_id=assessment.id, token_hash=hash_token(token), email=email, name=name,
                             is_practice=practice)
     session.add(invitation)
@@ -163,6 +165,7 @@ def create_practice_invitation(*, session: Session, slug: str, client_key: str,
     """A private practice link for one visitor; `client_key` identifies the client (e.g. a hash
     of its address) so that one client cannot create attempts without bound."""
     now = now or utcnow()
+    write_transaction(session)  # the count and the insert in one transaction: no burst slips past the limit
     assessment = find_practice(session=session, slug=slug)
     client = hash_token(client_key)[:32]
     recent = session.exec(select(func.count()).select_from(Event).where(
@@ -172,7 +175,10 @@ def create_practice_invitation(*, session: Session, slug: str, client_key: str,
         raise DeliveryError(f"Too many practice tests started from here: at most {PRACTICE_PER_HOUR} per hour. "
                             "Continue one you already started, or try again later.",
                             kind=ErrorKind.RATE_LIMITED, retry_after=600)
-    invitation, token = create_invitation(session=session, assessment=assessment, practice=True)
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    invitation = Invitation(assessment_id=assessment.id, token_hash=hash_token(token), is_practice=True)
+    session.add(invitation)
+    session.flush()
     log_event(session, None, "practice.created", client=client, invitation_id=invitation.id)
     session.commit()
     return token

@@ -271,3 +271,53 @@ def test_a_grade_recorded_while_the_section_closes_joins_the_score(app, client, 
         part = session.exec(select(SectionAttempt)).one()
         assert part.status == "closed" and part.n_answered == 1 and part.score is not None
         assert delivery.rescore_stale_sections(session=session) == 0  # nothing left for the sweep
+
+
+def test_code_submissions_are_rate_limited_per_attempt(app, client, token):
+    from assessment.models import Event
+
+    rid = open_code_item(client, token)
+    with app.app_context():
+        from assessment.db import get_session
+
+        session = get_session()
+        attempt_id = session.exec(select(SectionAttempt)).one().attempt_id
+        for _ in range(coding.SUBMISSIONS_PER_MINUTE):
+            session.add(Event(attempt_id=attempt_id, kind="code.submitted", payload={}))
+        session.commit()
+    r = client.post(f"/t/{token}/submit-code", json={"response_id": rid, "code": SOLUTION})
+    assert r.status_code == 429 and "Too many submissions" in r.get_json()["error"]
+    with app.app_context():
+        from assessment.db import get_session
+
+        assert get_session().get(Response, rid).status == "presented"  # nothing was taken
+
+
+def test_a_full_queue_answers_busy_retrying_and_loses_no_submission(app, client, token, monkeypatch):
+    """Issue 8.5: a saturated grader must say so at once (503, Retry-After), not after 39 s."""
+    from assessment.grading.pool import QueueFull
+
+    queue = grading_queue(app)
+
+    def full(*args, **kwargs):
+        raise QueueFull("test: full")
+
+    rid = open_code_item(client, token)
+    monkeypatch.setattr(queue, "submit", full)
+    run = client.post(f"/t/{token}/run", json={"response_id": rid, "seq": 1, "code": SOLUTION})
+    assert run.status_code == 503 and "busy; retrying" in run.get_json()["error"]
+    assert int(run.headers["Retry-After"]) >= 1
+    submitted = client.post(f"/t/{token}/submit-code", json={"response_id": rid, "code": SOLUTION})
+    assert submitted.status_code == 200  # taken; graded when the queue has room
+    monkeypatch.undo()
+    with app.app_context():
+        from assessment.db import get_session
+
+        session = get_session()
+        assert session.get(Response, rid).status == "submitted"
+        assert session.exec(select(CodeRun).where(CodeRun.kind == "sample")).one().status == "error"
+    assert queue.enqueue_pending() == 1 and queue.wait_idle(60)
+    with app.app_context():
+        from assessment.db import get_session
+
+        assert get_session().get(Response, rid).score == 2.0
