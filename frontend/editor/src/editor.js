@@ -24,6 +24,8 @@ function enhance(textarea) {
         textarea.value = update.state.doc.toString().replace(/\u00a0/g, " ");
         textarea.dispatchEvent(new Event("input", { bubbles: true }));
       }),
+      // Through the facet: CodeMirror rewrites the wrapper's class attribute on every update.
+      EditorView.editorAttributes.of({ class: "code-editor", "data-testid": "code-editor" }),
       // A name and a description for screen readers: the help text next to the editor says how
       // to leave it with the keyboard.
       EditorView.contentAttributes.of({
@@ -42,8 +44,6 @@ function enhance(textarea) {
   });
   textarea.style.display = "none";
   textarea.parentNode.insertBefore(view.dom, textarea.nextSibling);
-  view.dom.classList.add("code-editor");
-  view.dom.setAttribute("data-testid", "code-editor");
   textarea.editorView = view;
   return view;
 }
