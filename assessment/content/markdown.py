@@ -61,6 +61,8 @@ def _space_operator_names(root: ET.Element) -> None:
         text = (el.text or "").strip()
         if _tag(el) == "mi" and text.startswith("\\") and text[1:] in FUNCTION_NAMES:
             el.text = text[1:]
+        elif "\\" in text:  # \text{fan\_in}: escaped characters arrive with their backslash
+            el.text = re.sub(r"\\([_%&#$ {}])", r"\1", el.text)
     for parent in list(root.iter()):
         children = list(parent)
         for index, child in enumerate(children):

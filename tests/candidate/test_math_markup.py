@@ -49,3 +49,22 @@ def test_display_math_and_unreadable_latex():
     html = str(render("Entropy:\n\n$$H(p) = -\\sum_i p_i \\log p_i$$\n"))
     assert 'display="block"' in html and "aria-label=" in html
     assert "<code>" in str(render_inline(r"$\frac{1}{$"))  # shown as source, never a 500
+
+
+def test_every_formula_in_the_bank_gets_a_text_alternative():
+    from pathlib import Path
+
+    from assessment.content import load_bank
+
+    bank = load_bank(Path(__file__).resolve().parents[2] / "sections")
+    texts = [i.stem for i in bank.items.values()] + [o.text for i in bank.items.values() for o in i.options]
+    formulas = [m for text in texts for m in re.findall(r"<math.*?</math>", str(render(text)), re.S)]
+    assert len(formulas) > 100
+    unnamed = [f for f in formulas if not ET.fromstring(f).get("aria-label")]
+    assert not unnamed, unnamed[:3]
+    assert not [f for f in formulas if "\\" in "".join(ET.fromstring(f).itertext())], "a LaTeX command shown raw"
+
+
+def test_escaped_characters_in_text_lose_their_backslash():
+    el = math_of(render_inline(r"$\mathcal{N}(0, 2/\text{fan\_in})$"))
+    assert "fan_in" in "".join(el.itertext()) and "\\" not in "".join(el.itertext())
