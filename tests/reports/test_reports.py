@@ -327,3 +327,20 @@ def test_worker_processes_render_a_batch(report_db, tmp_path):
     while not all(job.stage == "ready" for job in jobs) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert all(job.stage == "ready" and job.error is None for job in jobs)
+
+
+def test_candidate_report_says_pass_or_below_against_cut_scores(report_db, tmp_path):
+    from assessment.db import get_session
+
+    app, ids, _ = report_db
+    with app.app_context():
+        facts = service.gather(session=get_session(), attempt_id=ids["developing"],
+                               sections_dir=app.config["SECTIONS_DIR"])
+        scores = {s["id"]: s["score"] for s in facts["sections"]}
+        cuts = {sid: score + (1 if n == 0 else 0) for n, (sid, score) in enumerate(scores.items())}
+        pdf = service.report_pdf(session=get_session(), attempt_id=ids["developing"], kind="candidate",
+                                 sections_dir=app.config["SECTIONS_DIR"], cache_dir=tmp_path, cut_scores=cuts)
+    text = flat(pdf_text(pdf, tmp_path))
+    first = facts["sections"][0]["title"]
+    assert f"Below the cut score in {first}." in text
+    assert text.count("Pass (") == len(scores) - 1 and "Cut score" in text
