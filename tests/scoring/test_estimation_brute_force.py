@@ -74,3 +74,12 @@ def test_eap_uses_the_prior_given():
 def test_an_unknown_method_is_named():
     with pytest.raises(ValueError, match="unknown method 'ml'; expected one of eap, map, mle"):
         estimate_ability(PARAMS, np.array([[1, 0, 2, 0]]), method="ml")
+
+
+def test_a_single_extreme_answer_is_estimated_by_map_not_pushed_to_the_bound():
+    from assessment.scoring.estimation import THETA_BOUNDS
+
+    found = estimate_ability(PARAMS, np.array([[1, np.nan, np.nan, np.nan], [np.nan, np.nan, 0, np.nan]]),
+                             method="mle")
+    assert found.fallback.tolist() == [True, True] and found.n_responses.tolist() == [1, 1]
+    assert THETA_BOUNDS[0] < found.theta[1] < 0 < found.theta[0] < THETA_BOUNDS[1]
