@@ -19,6 +19,8 @@ from sqlmodel import Session, func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from assessment.models import ApiKey, AuditEntry, Company, CompanyUser, LoginAttempt, utcnow
+from assessment.services.failures import ErrorKind, ServiceError
+from assessment.services.transactions import write_transaction
 
 log = logging.getLogger(__name__)
 mail_log = logging.getLogger("assessment.mail")
@@ -35,21 +37,26 @@ MAX_FAILURES_PER_CLIENT = 30
 RESET_MAX_AGE = dt.timedelta(hours=1)
 SETUP_MAX_AGE = dt.timedelta(days=7)
 API_KEY_PREFIX = "ak_"
+#: A key's "last used" is written at most this often: a busy integration does not turn every
+#: read into a write.
+LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
 ROLES = ("admin", "member")
 #: A hash of a random password, checked when the email is unknown so that both answers take
 #: as long (no account enumeration by timing).
 _DUMMY_HASH = generate_password_hash(secrets.token_hex(16), method=PASSWORD_METHOD)
 
 
-class AccountError(Exception):
-    """A request that cannot be honoured; `status` is the HTTP status to answer with."""
+class AccountError(ServiceError):
+    """A company-side request that cannot be honoured. Its kind is set as for every service
+    error; `status` also says 401 (not signed in / wrong password) and 403 (not an admin),
+    which the company and API blueprints answer with."""
 
-    status = 400
+    _KINDS = {404: ErrorKind.NOT_FOUND, 409: ErrorKind.CONFLICT, 410: ErrorKind.GONE, 413: ErrorKind.TOO_LARGE,
+              429: ErrorKind.RATE_LIMITED}
 
     def __init__(self, message: str, *, status: int | None = None):
-        super().__init__(message)
-        if status is not None:
-            self.status = status
+        self.status = status or 400
+        super().__init__(message, kind=self._KINDS.get(self.status, ErrorKind.INVALID))
 
 
 @dataclass(frozen=True)
@@ -96,6 +103,7 @@ def check_password_rules(password: str) -> None:
 
 def create_company(*, session: Session, name: str, admin_email: str) -> tuple[Company, CompanyUser]:
     """A company and its first admin, who has no password yet (they set it through a setup link)."""
+    write_transaction(session)  # read, then write: hold the write lock (SQLite) from the start
     name = (name or "").strip()
     if not name or len(name) > 200:
         raise AccountError("name: a company name of 1 to 200 characters is required")
@@ -122,9 +130,15 @@ def find_company(*, session: Session, name: str) -> Company | None:
 
 def set_password(*, session: Session, user: CompanyUser, password: str) -> None:
     check_password_rules(password)
+    write_transaction(session)
+    _store_password(session, user, password)
+    session.commit()
+
+
+def _store_password(session: Session, user: CompanyUser, password: str) -> None:
+    check_password_rules(password)
     user.password_hash = generate_password_hash(password, method=PASSWORD_METHOD)
     session.add(user)
-    session.commit()
 
 
 def users_page(*, session: Session, actor: Actor, invite_email: str | None = None, role: str = "member",
@@ -166,6 +180,7 @@ def authenticate(*, session: Session, email: str, password: str, client: str,
                  now: dt.datetime | None = None) -> CompanyUser:
     """The user, or AccountError (401 for a wrong email or password, same text either way;
     429 once the rate limit is reached)."""
+    write_transaction(session)  # read, then write: hold the write lock (SQLite) from the start
     now = now or utcnow()
     email = (email or "").strip().lower()[:254]
     email_hash, client = _hash_email(email), (client or "unknown")[:64]
@@ -213,6 +228,7 @@ def make_password_token(*, user: CompanyUser, secret_key: str, purpose: str = "r
 
 def redeem_password_token(*, session: Session, token: str, password: str, secret_key: str,
                           purpose: str = "reset") -> CompanyUser:
+    write_transaction(session)  # read, then write: hold the write lock (SQLite) from the start
     max_age = SETUP_MAX_AGE if purpose == "setup" else RESET_MAX_AGE
     try:
         data = _serializer(secret_key, purpose).loads(token or "", max_age=int(max_age.total_seconds()))
@@ -223,7 +239,7 @@ def redeem_password_token(*, session: Session, token: str, password: str, secret
     user = session.get(CompanyUser, data.get("u")) if isinstance(data, dict) else None
     if user is None or not user.is_active or session_stamp(user) != data.get("s"):
         raise AccountError("This link has already been used or is not valid.", status=404)
-    set_password(session=session, user=user, password=password)
+    _store_password(session, user, password)
     session.add(AuditEntry(company_id=user.company_id, user_id=user.id, action=f"password.{purpose}",
                            target=user.email))
     session.commit()
@@ -283,6 +299,7 @@ def _hash_key(raw: str) -> str:
 
 def create_api_key(*, session: Session, actor: Actor, name: str) -> tuple[ApiKey, str]:
     """A new key; the raw key is returned once and only its hash is stored."""
+    write_transaction(session)  # read, then write: hold the write lock (SQLite) from the start
     _require_admin(actor)
     name = (name or "").strip()
     if not name or len(name) > 100:
@@ -307,6 +324,7 @@ def api_keys_page(*, session: Session, actor: Actor, create_name: str | None = N
 
 
 def revoke_api_key(*, session: Session, actor: Actor, key_id: int, now: dt.datetime | None = None) -> ApiKey:
+    write_transaction(session)  # read, then write: hold the write lock (SQLite) from the start
     _require_admin(actor)
     key = session.get(ApiKey, key_id)
     if key is None or key.company_id != actor.company_id:
@@ -325,9 +343,13 @@ def actor_for_api_key(*, session: Session, raw: str, now: dt.datetime | None = N
     key = session.exec(select(ApiKey).where(ApiKey.key_hash == _hash_key(raw))).first()
     if key is None or key.revoked_at is not None:
         return None
-    key.last_used_at = now or utcnow()
-    session.add(key)
-    session.commit()
+    now = now or utcnow()
+    if key.last_used_at is None or now - key.last_used_at > LAST_USED_RESOLUTION:
+        write_transaction(session)
+        key = session.get(ApiKey, key.id)
+        key.last_used_at = now
+        session.add(key)
+        session.commit()
     company = session.get(Company, key.company_id)
     return Actor(company_id=company.id, company_name=company.name, role="member", api_key_id=key.id)
 

@@ -145,6 +145,7 @@ def _new_version(session: Session, actor: Actor, spec: AssessmentSpec, family_id
 
 def create_assessment(*, session: Session, actor: Actor, spec: AssessmentSpec, sections_dir: str) -> int:
     """A new company assessment; returns its id (the family's id)."""
+    write_transaction(session)  # read, then write: hold the write lock (SQLite) from the start
     _check_spec(session, spec, load_roles(sections_dir))
     assessment = _new_version(session, actor, spec, None, 1)
     audit(session, actor, "assessment.created", spec.title, assessment_id=assessment.id)
@@ -319,6 +320,7 @@ def _mail_links(created: list[NewInvitation], title: str, options: InvitationOpt
 
 def invite(*, session: Session, actor: Actor, assessment_id: int, name: str, email: str,
            options: InvitationOptions, now: dt.datetime | None = None) -> NewInvitation:
+    write_transaction(session)  # read, then write: hold the write lock (SQLite) from the start
     now = now or utcnow()
     profile = _own_profile(session, actor, assessment_id)
     name, email = _check_name(name), normalize_email(email)
@@ -368,6 +370,7 @@ def parse_candidates_csv(text: str) -> list[tuple[str, str]]:
 def invite_csv(*, session: Session, actor: Actor, assessment_id: int, data: bytes, options: InvitationOptions,
                now: dt.datetime | None = None) -> list[NewInvitation]:
     """All or nothing: one bad line and nobody is invited."""
+    write_transaction(session)  # read, then write: hold the write lock (SQLite) from the start
     now = now or utcnow()
     profile = _own_profile(session, actor, assessment_id)
     _check_options(options)
@@ -412,6 +415,7 @@ def resend_invitation(*, session: Session, actor: Actor, invitation_id: int, opt
                       now: dt.datetime | None = None) -> NewInvitation:
     """A new link (the old one stops working: only hashes are stored, so the old link cannot be
     shown again), mailed or logged, valid for another `expires_days` days."""
+    write_transaction(session)  # read, then write: hold the write lock (SQLite) from the start
     now = now or utcnow()
     inv, profile = _own_invitation(session, actor, invitation_id)
     if inv.revoked_at is not None:
@@ -428,6 +432,7 @@ def resend_invitation(*, session: Session, actor: Actor, invitation_id: int, opt
 
 
 def revoke_invitation(*, session: Session, actor: Actor, invitation_id: int, now: dt.datetime | None = None) -> int:
+    write_transaction(session)  # read, then write: hold the write lock (SQLite) from the start
     inv, _ = _own_invitation(session, actor, invitation_id)
     if inv.revoked_at is None:
         inv.revoked_at = now or utcnow()
@@ -441,6 +446,7 @@ def extend_invitation(*, session: Session, actor: Actor, invitation_id: int, ext
                       time_multiplier: float | None = None, now: dt.datetime | None = None) -> int:
     """More days to start, and/or more time per section (an accommodation). The multiplier is
     applied by the server clock when the candidate begins, so it can change only before then."""
+    write_transaction(session)  # read, then write: hold the write lock (SQLite) from the start
     now = now or utcnow()
     inv, _ = _own_invitation(session, actor, invitation_id)
     if inv.revoked_at is not None:

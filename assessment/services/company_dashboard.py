@@ -19,6 +19,7 @@ from assessment.services.company import (
     invitation_status,
     load_roles,
 )
+from assessment.services.transactions import write_transaction
 
 BAND_RANK = {"beginning": 0, "developing": 1, "accomplished": 2}
 STATUSES = ("invited", "started", "in progress", "completed", "expired", "revoked")
@@ -192,6 +193,7 @@ def export_frame(view: dict, rows: list[dict]) -> pd.DataFrame:
 def export_csv(*, session: Session, actor: Actor, assessment_id: int, query: DashboardQuery, sections_dir: str,
                now: dt.datetime | None = None) -> tuple[str, bytes]:
     """(file name, CSV bytes) of the dashboard as filtered; the export is audited."""
+    write_transaction(session)  # read, then write: hold the write lock (SQLite) from the start
     profile = _own_profile(session, actor, assessment_id)
     view, rows = _rows(session, profile, load_roles(sections_dir), now or utcnow())
     shown = _apply(rows, query)
@@ -203,6 +205,7 @@ def export_csv(*, session: Session, actor: Actor, assessment_id: int, query: Das
 
 def candidate_report(*, session: Session, actor: Actor, invitation_id: int, kind: str = "candidate") -> tuple[str, bytes]:
     """(file name, PDF) of a finished candidate's report, for the company that invited them."""
+    write_transaction(session)  # read, then write: hold the write lock (SQLite) from the start
     inv, _ = _own_invitation(session, actor, invitation_id)
     attempt = session.exec(select(Attempt).where(Attempt.invitation_id == inv.id)).first()
     if attempt is None:

@@ -19,6 +19,7 @@ from itertools import combinations
 from sqlmodel import Session, func, select
 
 from assessment.models import Attempt, Event, Invitation, Item, Response, SectionAttempt, utcnow
+from assessment.services.transactions import write_transaction
 
 SIGNAL_KINDS = ("focus_lost", "tab_hidden", "paste")
 #: A page reports at most this many signals per attempt; beyond it the endpoint ignores them
@@ -42,6 +43,7 @@ def record_signal(*, session: Session, attempt: Attempt | None, kind: str, size=
                   now: dt.datetime | None = None) -> bool:
     """Store one signal as an event of the attempt; returns False when ignored (no attempt yet,
     or the per-attempt cap is reached). ValueError for a malformed report."""
+    write_transaction(session)  # read, then write: hold the write lock (SQLite) from the start
     if kind not in SIGNAL_KINDS:
         raise ValueError(f"kind: {kind!r} is not one of {', '.join(SIGNAL_KINDS)}")
     payload = {}
