@@ -220,4 +220,27 @@
   render();
   setInterval(render, 250);
   setInterval(sync, 15000);
+
+  // Integrity signals, as the start page tells the candidate: the page losing focus, the tab
+  // hidden, and pastes with their length (never their content). The company sees signals only.
+  var signalUrl = clock.dataset.clockUrl.replace(/\/clock$/, "/signal");
+  function signal(kind, size) {
+    var body = { kind: kind };
+    if (size !== undefined) body.size = size;
+    fetch(signalUrl, { method: "POST", credentials: "same-origin", keepalive: true,
+                       headers: { "Content-Type": "application/json", "X-CSRFToken": csrf },
+                       body: JSON.stringify(body) }).catch(function () { /* a lost signal is no harm */ });
+  }
+  // Going to the next question hides the page too: that is no signal.
+  var leaving = false;
+  window.addEventListener("beforeunload", function () { leaving = true; });
+  window.addEventListener("pagehide", function () { leaving = true; });
+  window.addEventListener("blur", function () { if (!closed && !leaving) signal("focus_lost"); });
+  document.addEventListener("visibilitychange", function () {
+    if (document.hidden && !closed && !leaving) signal("tab_hidden");
+  });
+  document.addEventListener("paste", function (event) {
+    var text = event.clipboardData ? event.clipboardData.getData("text") : "";
+    signal("paste", text.length);
+  }, true);
 })();
