@@ -304,6 +304,30 @@ def simulate(persons: int, items: int, model: str, categories: int, seed: int,
                f"true parameters to {out_items}")
 
 
+def _section_inputs(bank, sid):
+    from assessment.scoring import ItemParameters
+
+    items = sorted(bank.items_of(sid), key=lambda i: i.id)
+    params = ItemParameters.from_records(
+        {"item": i.id, **{k: i.irt.get(k) for k in ("model", "a", "b", "c", "thresholds")}} for i in items)
+    return items, params, [tuple(i.skills[:1]) for i in items]
+
+
+def _load_sections(sections_dir: str, only: tuple):
+    from pathlib import Path
+
+    from assessment.content import load_bank
+
+    try:
+        bank = load_bank(Path(sections_dir))
+    except ValueError as exc:
+        raise click.ClickException(f"{sections_dir}: {exc}") from None
+    unknown = [s for s in only if s not in bank.sections]
+    if unknown:
+        raise click.ClickException(f"unknown section {unknown[0]!r}")
+    return bank, [s for s in bank.sections if not only or s in only]
+
+
 @irt.command()
 @click.option("--sections-dir", type=click.Path(exists=True, file_okay=False), default="sections",
               show_default=True, help="The item bank (one folder per section).")
@@ -317,43 +341,86 @@ def simulate(persons: int, items: int, model: str, categories: int, seed: int,
 @click.option("--randomesque", type=click.IntRange(min=1), default=3, show_default=True,
               help="Pick among this many best items (the web flow uses 3).")
 @click.option("--progressive", is_flag=True, help="Progressive exposure control (what-if).")
+@click.option("--no-exposure", is_flag=True,
+              help="Ignore the sections' exposure.yaml (Sympson-Hetter) files (what-if).")
+@click.option("--equal-skills", is_flag=True,
+              help="Equal content-balance shares per skill instead of the web flow's proportional ones.")
 @click.option("--seed", type=int, default=0, show_default=True)
 def precision(sections_dir: str, candidates: int, only: tuple, max_items: int | None,
-              se_target: float | None, randomesque: int, progressive: bool, seed: int) -> None:
+              se_target: float | None, randomesque: int, progressive: bool, no_exposure: bool,
+              equal_skills: bool, seed: int) -> None:
     """Precision report of the shipped bank: synthetic candidates (theta ~ N(0, 1)) through the
-    web flow's adaptive engine, per section: mean and maximum length, median SE, RMSE and bias
-    against the true ability, Rudner's band classification accuracy and consistency, the
+    web flow's adaptive engine (content balance, randomesque, the section's exposure.yaml,
+    EAP, its length and SE target), per section: mean and maximum length, median SE, RMSE and
+    bias against the true ability, Rudner's band classification accuracy and consistency, the
     largest exposure rate and the share of items never used."""
-    from pathlib import Path
-
     import numpy as np
     import pandas as pd
 
-    from assessment.content import load_bank
-    from assessment.scoring import ItemParameters
+    from assessment.scoring import read_exposure, skill_shares
     from assessment.scoring.precision import simulate_section
 
-    try:
-        bank = load_bank(Path(sections_dir))
-    except ValueError as exc:
-        raise click.ClickException(f"{sections_dir}: {exc}") from None
-    unknown = [s for s in only if s not in bank.sections]
-    if unknown:
-        raise click.ClickException(f"unknown section {unknown[0]!r}")
+    bank, sections = _load_sections(sections_dir, only)
     rng = np.random.default_rng(seed)
     rows = []
-    for sid, spec in bank.sections.items():
-        if only and sid not in only:
-            continue
-        items = bank.items_of(sid)
-        params = ItemParameters.from_records(
-            {"item": i.id, **{k: i.irt.get(k) for k in ("model", "a", "b", "c", "thresholds")}}
-            for i in items)
-        result = simulate_section(params, [tuple(i.skills[:1]) for i in items], candidates=candidates,
+    for sid in sections:
+        spec = bank.sections[sid]
+        items, params, skills = _section_inputs(bank, sid)
+        k = None if no_exposure else read_exposure(spec.path.parent if spec.path.is_file() else spec.path,
+                                                   [i.id for i in items])
+        result = simulate_section(params, skills, candidates=candidates,
                                   min_items=spec.min_items, max_items=max_items or spec.max_items,
                                   se_target=se_target or spec.se_target, randomesque=randomesque,
-                                  progressive=progressive, rng=rng, section=sid)
+                                  progressive=progressive, rng=rng, section=sid, exposure_probability=k,
+                                  skill_targets=None if equal_skills else skill_shares(skills))
         rows.append(result.row())
     table = pd.DataFrame(rows).set_index("section")
     with pd.option_context("display.width", 200, "display.max_columns", 20):
         click.echo(table.round(3).to_string())
+
+
+@irt.command()
+@click.option("--sections-dir", type=click.Path(exists=True, file_okay=False), default="sections",
+              show_default=True, help="The item bank (one folder per section).")
+@click.option("--section", "only", multiple=True, help="Section id (repeatable; default: every section).")
+@click.option("--target", type=click.FloatRange(0.05, 1.0), default=0.3, show_default=True,
+              help="Exposure rate the iteration aims each item at (below the 0.40 limit for noise).")
+@click.option("--candidates", type=click.IntRange(min=20), default=200, show_default=True)
+@click.option("--iterations", type=click.IntRange(min=1), default=6, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--max-items", type=click.IntRange(min=1), default=None,
+              help="Override every section's maximum length (what-if; not with --write).")
+@click.option("--se-target", type=click.FloatRange(0.05, 1.0), default=None,
+              help="Override every section's stopping SE (what-if; not with --write).")
+@click.option("--write", is_flag=True, help="Write sections/<s>/exposure.yaml (default: print only).")
+def exposure(sections_dir: str, only: tuple, target: float, candidates: int, iterations: int,
+             seed: int, max_items: int | None, se_target: float | None, write: bool) -> None:
+    """Sympson-Hetter exposure control by simulation: find each item's probability of being
+    given when picked so that no item reaches much above --target of the candidates, and
+    (with --write) store it in sections/<s>/exposure.yaml, which the web flow reads."""
+    import numpy as np
+    import pandas as pd
+
+    from assessment.scoring import skill_shares
+    from assessment.scoring.precision import sympson_hetter, write_exposure
+
+    if write and (max_items or se_target):
+        raise click.UsageError("--write uses the sections' own length and SE target; drop the overrides")
+    bank, sections = _load_sections(sections_dir, only)
+    rng = np.random.default_rng(seed)
+    rows = []
+    for sid in sections:
+        spec = bank.sections[sid]
+        items, params, skills = _section_inputs(bank, sid)
+        k, result = sympson_hetter(params, skills, target=target, candidates=candidates,
+                                   iterations=iterations, rng=rng, min_items=spec.min_items,
+                                   max_items=max_items or spec.max_items,
+                                   se_target=se_target or spec.se_target,
+                                   randomesque=3, skill_targets=skill_shares(skills))
+        rows.append(result.row() | {"k_min": float(k.min()), "limited": int(np.sum(k < 1))})
+        if write:
+            folder = spec.path.parent if spec.path.is_file() else spec.path
+            write_exposure(folder, [i.id for i in items], k,
+                           note=f"target {target}, {candidates} candidates x {iterations} iterations, seed {seed}")
+    with pd.option_context("display.width", 200, "display.max_columns", 20):
+        click.echo(pd.DataFrame(rows).set_index("section").round(3).to_string())

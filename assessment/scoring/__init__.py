@@ -8,7 +8,7 @@ Modules: ``parameters`` (the item bank record), ``response_models`` (probabiliti
 strengths and weaknesses), ``selection`` (adaptive delivery and stopping), ``calibration``
 (MML-EM) with ``standard_errors``, ``fit`` and ``model_fit`` (S-X2, M2), and ``simulation`` (synthetic data, CAT).
 """
-from assessment.scoring.calibration import (CalibrationResult, calibrate,
+from assessment.scoring.calibration import (CalibrationResult, SparseResponses, calibrate,
                                             marginal_log_likelihood)
 from assessment.scoring.diagnosis import SkillDiagnosis, diagnose_skills
 from assessment.scoring.estimation import AbilityEstimate, estimate_ability
@@ -19,7 +19,9 @@ from assessment.scoring.response_models import (category_probabilities, check_re
 from assessment.scoring.parameters import MODELS, ItemParameters
 from assessment.scoring.scale import BANDS, ScaledScore, band_of, scale_score, to_scale
 from assessment.scoring.fit import item_fit, reliability
-from assessment.scoring.selection import SkillMap, next_fixed_item, select_next_item, should_stop
+from assessment.scoring.precision import read_exposure
+from assessment.scoring.selection import (SkillMap, next_fixed_item, select_next_item, should_stop,
+                                          skill_shares)
 from assessment.scoring.simulation import (CatSimulation, simulate_bank, simulate_cat,
                                            simulate_multistage, simulate_responses)
 
@@ -30,7 +32,7 @@ __all__ = [
     "category_probabilities", "log_category_probabilities", "expected_score",
     "item_information", "test_information", "log_likelihood", "check_responses",
     "estimate_ability", "scale_score", "to_scale", "band_of", "diagnose_skills",
-    "select_next_item", "next_fixed_item", "should_stop",
-    "calibrate", "CalibrationResult", "marginal_log_likelihood", "item_fit", "reliability",
+    "select_next_item", "next_fixed_item", "should_stop", "skill_shares", "read_exposure",
+    "calibrate", "CalibrationResult", "SparseResponses", "marginal_log_likelihood", "item_fit", "reliability",
     "simulate_bank", "simulate_responses", "simulate_multistage", "simulate_cat", "CatSimulation",
 ]

@@ -57,7 +57,7 @@ from scipy import sparse
 from scipy.special import expit, logit
 
 from assessment.scoring.estimation import grid_log_likelihood
-from assessment.scoring.fit import item_fit, reliability
+from assessment.scoring.fit import item_fit_cells, reliability
 from assessment.scoring.model_fit import M2Result, m2_statistic, sx2_item_fit
 from assessment.scoring.maximization import (PRIORS, ItemState, log_probability_table, update_3pl,
                                              update_divide_by_total)
@@ -116,6 +116,21 @@ class CalibrationResult:
     prior: str = "default"
 
 
+@dataclass(frozen=True)
+class SparseResponses:
+    """Long-form responses for very large sparse designs, without an n_persons x n_items matrix:
+    ``person[i]`` (0..n_persons-1) gave score ``score[i]`` to item ``item[i]`` (0..n_items-1).
+
+    Accepted by :func:`calibrate` wherever a response matrix is; S-X2 and M2 (which need
+    complete rows) are not computed for it.
+    """
+
+    person: np.ndarray
+    item: np.ndarray
+    score: np.ndarray
+    shape: tuple[int, int]
+
+
 class _Data:
     """Validated responses and their design for the E-step.
 
@@ -124,9 +139,15 @@ class _Data:
     ``Y``, CSR): whichever makes the E-step's products cheapest.
     """
 
-    def __init__(self, x: np.ndarray, K: int):
+    def __init__(self, x: np.ndarray | None, K: int, cells=None):
         self.x = x
         self.K = K
+        if x is None:  # long-form input: always the sparse design
+            rows, cols, cat, (P, J) = cells
+            self.rows, self.cols, self.cat = rows, cols, cat.astype(np.int64)
+            y = sparse.csr_matrix((np.ones(rows.size), (rows, cols * K + self.cat)), shape=(P, J * K))
+            self.mode, self.Y, self.Yt = "sparse", y, y.T.tocsr()
+            return
         answered = ~np.isnan(x)
         rows, cols = np.nonzero(answered)
         self.rows, self.cols = rows, cols
@@ -173,14 +194,7 @@ def _e_step(data: _Data, table: np.ndarray, log_w: np.ndarray):
     return w, r, loglik
 
 
-def _validate(responses, model, item_ids, held=frozenset()) -> tuple[np.ndarray, tuple[str, ...], np.ndarray]:
-    if isinstance(responses, pd.DataFrame):
-        item_ids = tuple(str(c) for c in responses.columns) if item_ids is None else item_ids
-        responses = responses.to_numpy(dtype=float, na_value=np.nan)
-    x = np.array(responses, dtype=float)
-    if x.ndim != 2:
-        raise ValueError(f"responses must be 2-D (n_persons, n_items), got shape {x.shape}")
-    P, J = x.shape
+def _ids_and_models(item_ids, model, P: int, J: int) -> tuple[tuple[str, ...], np.ndarray]:
     ids = tuple(str(i) for i in item_ids) if item_ids is not None else tuple(
         f"i{k + 1}" for k in range(J))
     if len(ids) != J:
@@ -191,6 +205,47 @@ def _validate(responses, model, item_ids, held=frozenset()) -> tuple[np.ndarray,
         raise ValueError(f"model must be one of {', '.join(MODELS)} (or one per item)")
     if P < MIN_PERSONS:
         raise ValueError(f"too few persons to calibrate: {P} (need at least {MIN_PERSONS})")
+    return ids, models
+
+
+def _validate_long(r: SparseResponses, model, item_ids, held=frozenset()):
+    """Checks of :func:`_validate` for long-form input, vectorized over the responses."""
+    P, J = (int(v) for v in r.shape)
+    rows = np.asarray(r.person, dtype=np.int64).reshape(-1)
+    cols = np.asarray(r.item, dtype=np.int64).reshape(-1)
+    vals = np.asarray(r.score, dtype=float).reshape(-1)
+    if not (rows.size == cols.size == vals.size):
+        raise ValueError("person, item and score must have the same length")
+    if rows.size and (rows.min() < 0 or rows.max() >= P or cols.min() < 0 or cols.max() >= J):
+        raise ValueError(f"person/item index out of range for shape {(P, J)}")
+    ids, models = _ids_and_models(item_ids, model, P, J)
+    bad = (vals != np.round(vals)) | (vals < 0) | ((vals > 1) & (models[cols] != "gpcm"))
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise ValueError(f"item {ids[cols[i]]!r}, person {rows[i]}: invalid response {vals[i]:g}")
+    n = np.bincount(cols, minlength=J)
+    low = np.full(J, np.inf)
+    high = np.full(J, -np.inf)
+    np.minimum.at(low, cols, vals)
+    np.maximum.at(high, cols, vals)
+    is_held = np.array([i in held for i in ids])
+    for j in np.flatnonzero(((n == 0) | (low == high)) & ~is_held):
+        if n[j] == 0:
+            raise ValueError(f"item {ids[j]!r}: no responses")
+        raise ValueError(f"item {ids[j]!r}: every response is {low[j]:g}; a constant "
+                         "column carries no information about the item")
+    return (rows, cols, vals, (P, J)), ids, models
+
+
+def _validate(responses, model, item_ids, held=frozenset()) -> tuple[np.ndarray, tuple[str, ...], np.ndarray]:
+    if isinstance(responses, pd.DataFrame):
+        item_ids = tuple(str(c) for c in responses.columns) if item_ids is None else item_ids
+        responses = responses.to_numpy(dtype=float, na_value=np.nan)
+    x = np.array(responses, dtype=float)
+    if x.ndim != 2:
+        raise ValueError(f"responses must be 2-D (n_persons, n_items), got shape {x.shape}")
+    P, J = x.shape
+    ids, models = _ids_and_models(item_ids, model, P, J)
     seen = ~np.isnan(x)
     for j in range(J):
         col = x[seen[:, j], j]
@@ -266,8 +321,15 @@ def calibrate(responses, model: str | Sequence[str] = "2pl", *, item_ids=None,
     if se not in SE_METHODS:
         raise ValueError(f"se must be one of {', '.join(SE_METHODS)}, got {se!r}")
     held_ids = frozenset(fixed.ids) if fixed is not None else frozenset()
-    x, ids, models = _validate(responses, model, item_ids, held_ids)
-    P, J = x.shape
+    if isinstance(responses, SparseResponses):
+        x = None
+        cells, ids, models = _validate_long(responses, model, item_ids, held_ids)
+        c_rows, c_cols, c_vals, (P, J) = cells
+    else:
+        x, ids, models = _validate(responses, model, item_ids, held_ids)
+        P, J = x.shape
+        c_rows, c_cols = np.nonzero(~np.isnan(x))
+        c_vals = x[c_rows, c_cols]
     unknown = held_ids - set(ids)
     if unknown:
         raise ValueError(f"fixed item {sorted(unknown)[0]!r} is not a column of the responses")
@@ -275,9 +337,12 @@ def calibrate(responses, model: str | Sequence[str] = "2pl", *, item_ids=None,
     held_rows = [fixed.index_of(i) for i in ids if i in held_ids]
     if held.any():
         models[held] = fixed.model[held_rows]
-    if P - int(np.sum(np.all(np.isnan(x[:, ~held]), axis=1))) < MIN_PERSONS and (~held).any():
+    estimated = ~held[c_cols]
+    if np.unique(c_rows[estimated]).size < MIN_PERSONS and (~held).any():
         raise ValueError(f"too few persons answered the items to estimate (need {MIN_PERSONS})")
-    top = np.nanmax(np.where(np.isnan(x), -1.0, x), axis=0).astype(int) + 1
+    top = np.full(J, -1.0)
+    np.maximum.at(top, c_cols, c_vals)
+    top = top.astype(int) + 1
     n_cat = np.where(models == "gpcm", np.maximum(top, 2), 2)
     if held.any():
         n_cat[held] = np.maximum(fixed.n_categories[held_rows], n_cat[held])
@@ -292,7 +357,7 @@ def calibrate(responses, model: str | Sequence[str] = "2pl", *, item_ids=None,
                              f"and responses (highest category {n_cat[j] - 1})")
         n_cat = given
     K = int(n_cat.max())
-    data = _Data(x, K)
+    data = _Data(x, K, cells=None if x is not None else (c_rows, c_cols, c_vals, (P, J)))
     nodes = np.linspace(-QUADRATURE_RANGE, QUADRATURE_RANGE, int(n_quadrature))
     log_w = -0.5 * nodes**2
     log_w -= np.log(np.exp(log_w).sum())
@@ -396,11 +461,16 @@ def calibrate(responses, model: str | Sequence[str] = "2pl", *, item_ids=None,
     errors.loc[held] = np.nan
     theta = w @ nodes
     theta_se = np.sqrt(np.maximum(w @ nodes**2 - theta**2, 0.0))
-    fit = item_fit(params, x, theta).join(sx2_item_fit(params, x))
+    fit = item_fit_cells(params, c_rows, c_cols, c_vals, theta)
+    if x is not None:
+        fit = fit.join(sx2_item_fit(params, x))
+    else:
+        fit = fit.assign(sx2=np.nan, sx2_df=0, sx2_p=np.nan)
     return CalibrationResult(params=params, se=errors, loglik=loglik, n_iter=it, converged=converged,
                              item_fit=fit, reliability=reliability(theta, theta_se),
                              theta=theta, theta_se=theta_se,
-                             m2=m2_statistic(params, x, common_a=common_a), prior=prior)
+                             m2=None if x is None else m2_statistic(params, x, common_a=common_a),
+                             prior=prior)
 
 
 def marginal_log_likelihood(params: ItemParameters, responses, *, n_quadrature: int = 41) -> float:

@@ -59,7 +59,14 @@ def item_fit(params: ItemParameters, responses, theta) -> pd.DataFrame:
     if x.shape != (theta.size, params.n_items):
         raise ValueError(f"responses must be (n_persons={theta.size}, n_items={params.n_items})")
     rows, cols = np.nonzero(~np.isnan(x))
-    obs = x[rows, cols]
+    return item_fit_cells(params, rows, cols, x[rows, cols], theta)
+
+
+def item_fit_cells(params: ItemParameters, rows, cols, obs, theta) -> pd.DataFrame:
+    """:func:`item_fit` from the answered cells (person ``rows``, item ``cols``, scores ``obs``)."""
+    theta = np.asarray(theta, dtype=float).reshape(-1)
+    rows, cols = np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64)
+    obs = np.asarray(obs, dtype=float)
     if params.max_categories == 2:
         c = params.c[cols]
         mean = c + (1 - c) * expit(params.a[cols] * (theta[rows] - params.b[cols]))

@@ -56,9 +56,10 @@ class SectionPrecision:
     consistency: float
     max_exposure: float
     unused_share: float
+    exposure: np.ndarray | None = None  # per item: share of candidates who saw it
 
     def row(self) -> dict:
-        return dict(self.__dict__)
+        return {k: v for k, v in self.__dict__.items() if k != "exposure"}
 
 
 def rudner_indices(theta_hat, se, cuts: Sequence[float] = BAND_CUTS) -> tuple[float, float]:
@@ -78,7 +79,8 @@ def rudner_indices(theta_hat, se, cuts: Sequence[float] = BAND_CUTS) -> tuple[fl
 def simulate_section(params: ItemParameters, item_skills: Sequence[Sequence[str]], *,
                      candidates: int, min_items: int, max_items: int, se_target: float | None,
                      randomesque: int, rng: np.random.Generator, section: str = "",
-                     progressive: bool = False, n_quadrature: int = 61) -> SectionPrecision:
+                     progressive: bool = False, exposure_probability=None,
+                     skill_targets=None, n_quadrature: int = 61) -> SectionPrecision:
     """Run ``candidates`` synthetic candidates through one section's adaptive test."""
     J = params.n_items
     nodes, log_w = quadrature(n_quadrature, 0.0, 1.0)
@@ -97,6 +99,8 @@ def simulate_section(params: ItemParameters, item_skills: Sequence[Sequence[str]
                           se_target=se_target) is None:
             j = select_next_item(params, t, given, item_skills=item_skills,
                                  randomesque=randomesque, rng=rng, progressive=progressive,
+                                 exposure_probability=exposure_probability,
+                                 skill_targets=skill_targets,
                                  test_length=max_items)
             if j is None:
                 break
@@ -117,4 +121,68 @@ def simulate_section(params: ItemParameters, item_skills: Sequence[Sequence[str]
                             rmse=float(np.sqrt(np.mean((est - truth) ** 2))),
                             bias=float(np.mean(est - truth)), accuracy=accuracy,
                             consistency=consistency, max_exposure=float(uses.max() / truth.size),
-                            unused_share=float(np.mean(uses == 0)))
+                            unused_share=float(np.mean(uses == 0)), exposure=uses / truth.size)
+
+
+EXPOSURE_FILE = "exposure.yaml"
+"""Per section folder: the Sympson-Hetter probabilities the web flow and the report use."""
+
+
+def sympson_hetter(params: ItemParameters, item_skills: Sequence[Sequence[str]], *, target: float,
+                   candidates: int, iterations: int, rng: np.random.Generator,
+                   **design) -> tuple[np.ndarray, SectionPrecision]:
+    """Sympson-Hetter exposure-control probabilities ``k`` (Sympson & Hetter, 1985) found by
+    simulation: run the adaptive test, then scale each item's ``k`` by ``target / rate`` (its
+    observed exposure rate; damped, kept in [0.02, 1]) and repeat. ``design`` holds the
+    section's ``min_items``, ``max_items``, ``se_target`` and ``randomesque``. Returns ``k`` and
+    the last simulation (run with the final ``k``)."""
+    k = np.ones(params.n_items)
+    result = None
+    for _ in range(int(iterations)):
+        result = simulate_section(params, item_skills, candidates=candidates, rng=rng,
+                                  exposure_probability=k, **design)
+        rate = result.exposure
+        factor = np.where(rate > 0, target / np.maximum(rate, 1e-9), 2.0) ** 0.8
+        k = np.clip(k * factor, 0.02, 1.0)
+    result = simulate_section(params, item_skills, candidates=candidates, rng=rng,
+                              exposure_probability=k, **design)
+    return k, result
+
+
+_EXPOSURE_CACHE: dict = {}
+
+
+def read_exposure(section_dir, item_keys: Sequence[str]) -> np.ndarray | None:
+    """The Sympson-Hetter probabilities of ``sections/<s>/exposure.yaml`` aligned with
+    ``item_keys`` (items it does not list: 1), or None without the file. The file is re-read
+    only when it changes (the web flow calls this for every item it picks)."""
+    from pathlib import Path
+
+    import yaml
+
+    path = Path(section_dir) / EXPOSURE_FILE
+    try:
+        stamp = path.stat().st_mtime_ns
+    except OSError:
+        return None
+    cached = _EXPOSURE_CACHE.get(str(path))
+    if cached is None or cached[0] != stamp:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        values = {str(k): float(v) for k, v in (data.get("items") or {}).items()}
+        if any(not 0 <= v <= 1 for v in values.values()):
+            raise ValueError(f"{path}: exposure probabilities must be in [0, 1]")
+        cached = (stamp, values)
+        _EXPOSURE_CACHE[str(path)] = cached
+    return np.array([cached[1].get(str(key), 1.0) for key in item_keys])
+
+
+def write_exposure(section_dir, item_keys: Sequence[str], k: np.ndarray, *, note: str) -> None:
+    """Write ``sections/<s>/exposure.yaml`` (items whose ``k`` is 1 are left out)."""
+    from pathlib import Path
+
+    lines = ["# Sympson-Hetter exposure control: when the adaptive engine picks an item, the item is",
+             "# given with this probability (else another candidate is drawn). Items not listed: 1.",
+             "# Written by `assessment irt exposure --write`; rerun it after the bank changes.",
+             f"# {note}", "items:"]
+    lines += [f"  {key}: {value:.3f}" for key, value in zip(item_keys, k) if value < 0.9995]
+    (Path(section_dir) / EXPOSURE_FILE).write_text("\n".join(lines) + "\n", encoding="utf-8")

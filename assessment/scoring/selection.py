@@ -64,6 +64,22 @@ class SkillMap:
         return cls(skills=skills, matrix=matrix)
 
 
+def skill_shares(item_skills) -> dict[str, float]:
+    """Content-balance targets proportional to how many items carry each skill (first tag).
+
+    With equal shares a skill with few items has all of them given to nearly everyone (a
+    30-item test over 7 skills takes about 4 items of each, so a skill with 8 items exposes
+    each of them to about half the candidates); proportional shares let every skill's items
+    be used at the same rate.
+    """
+    counts: dict[str, float] = {}
+    for tags in item_skills:
+        if len(tags):
+            counts[str(tags[0])] = counts.get(str(tags[0]), 0.0) + 1.0
+    total = sum(counts.values())
+    return {k: v / total for k, v in counts.items()} if total else {}
+
+
 def _administered_mask(administered, n_items: int) -> np.ndarray:
     given = np.asarray(administered if administered is not None else [], dtype=None)
     if given.dtype == bool and given.shape == (n_items,):
@@ -161,6 +177,11 @@ def select_next_item(params: ItemParameters, theta: float, administered, *,
         passed = candidates & (rng.random(n) < k)
         if passed.any():
             candidates = passed
+        elif k[candidates].sum() > 0:
+            # every candidate was rejected: draw one in proportion to its k (falling back to the
+            # most informative would hand the most protected item to exactly these candidates)
+            idx = np.flatnonzero(candidates)
+            return int(idx[rng.choice(idx.size, p=k[idx] / k[idx].sum())])
 
     score = info
     if progressive and test_length:
@@ -173,11 +194,16 @@ def select_next_item(params: ItemParameters, theta: float, administered, *,
     idx = np.flatnonzero(candidates)
     cand_info = score[idx]
     top = min(int(randomesque), idx.size)
-    if top == 1:
+    # the top-th best score; every candidate that ties with it is as good a pick, so the choice
+    # is uniform over all of them (items with equal stated parameters would otherwise always
+    # lose or win by their position in the bank, and the first few would go to everyone)
+    kth = np.partition(cand_info, idx.size - top)[idx.size - top]
+    tied = cand_info >= kth - 1e-9 * max(abs(float(kth)), 1e-12)
+    if top == 1 and tied.sum() == 1:
         return int(idx[np.argmax(cand_info)])
     rng = rng if rng is not None else np.random.default_rng()
-    best = np.argpartition(-cand_info, top - 1)[:top]
-    return int(idx[best[rng.integers(top)]])
+    pool = np.flatnonzero(tied)
+    return int(idx[pool[rng.integers(pool.size)]])
 
 
 def next_fixed_item(order: Sequence[int], administered) -> int | None:

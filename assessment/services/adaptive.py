@@ -100,6 +100,18 @@ def _estimate(answered: list[tuple[Response, Item]], bank: SectionBank | None = 
     return params, x, float(estimate.theta[0]), float(estimate.se[0])
 
 
+def _exposure(section_id: str | None, keys: tuple[str, ...]) -> np.ndarray | None:
+    """Sympson-Hetter probabilities from sections/<s>/exposure.yaml (psychometrics; written by
+    `assessment irt exposure --write`), None outside an app or without the file."""
+    from pathlib import Path
+
+    from flask import current_app, has_app_context
+
+    if section_id is None or not has_app_context():
+        return None
+    return irt.read_exposure(Path(current_app.config["SECTIONS_DIR"]) / section_id, keys)
+
+
 def choose_next(*, bank: SectionBank, answered: list[tuple[Response, Item]], part, mode: str,
                 rng: np.random.Generator) -> NextChoice:
     """The next item's id, or why the section stops."""
@@ -116,9 +128,12 @@ def choose_next(*, bank: SectionBank, answered: list[tuple[Response, Item]], par
         # A fixed form walks the bank from the easiest band up, in id order within a band.
         order = sorted(np.flatnonzero(~administered), key=lambda n: (BAND_ORDER[bank.bands[n]], bank.keys[n]))
         return NextChoice(bank.ids[order[0]], None)
-    # Equal target shares over the section's primary skills; the engine compares them with
-    # the shares already given and serves the most under-served skill first.
+    # Content balance with target shares proportional to each primary skill's items (equal
+    # shares over-expose small skills), and Sympson-Hetter exposure control when the section has
+    # an exposure.yaml; the engine serves the most under-served skill first.
     index = irt.select_next_item(bank.params, theta, administered, item_skills=bank.primary_skills,
+                                 skill_targets=irt.skill_shares(bank.primary_skills),
+                                 exposure_probability=_exposure(getattr(part, "section_id", None), bank.keys),
                                  randomesque=RANDOMESQUE_K, rng=rng)
     return NextChoice(bank.ids[index], None) if index is not None else NextChoice(None, "bank-exhausted")
 

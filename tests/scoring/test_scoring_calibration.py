@@ -189,3 +189,20 @@ def test_holding_sparse_items_instead_of_dropping_their_responses_keeps_a_unbias
     assert np.median(drop.params.a - bank.a[rest]) < -0.2
     with pytest.raises(ValueError, match="not a column"):
         calibrate(x[:, rest], "2pl", item_ids=kept, fixed=held)
+
+
+def test_long_form_input_gives_the_same_calibration_as_the_matrix(rng):
+    from assessment.scoring import SparseResponses
+    bank = simulate_bank(30, "2pl", rng)
+    x = simulate_multistage(bank, rng.normal(size=1500), rng, n_per_person=10)
+    rows, cols = np.nonzero(~np.isnan(x))
+    dense = calibrate(x, "2pl", se="block")
+    long = calibrate(SparseResponses(rows, cols, x[rows, cols], x.shape), "2pl", se="block")
+    np.testing.assert_allclose(long.params.a, dense.params.a, rtol=1e-10)
+    np.testing.assert_allclose(long.se.to_numpy(), dense.se.to_numpy(), rtol=1e-8)
+    assert long.loglik == pytest.approx(dense.loglik, rel=1e-12) and long.m2 is None
+    np.testing.assert_allclose(long.item_fit["infit"], dense.item_fit["infit"])
+    with pytest.raises(ValueError, match="invalid response"):
+        calibrate(SparseResponses(rows, cols, np.full(rows.size, 2.0), x.shape), "2pl")
+    with pytest.raises(ValueError, match="out of range"):
+        calibrate(SparseResponses(rows, cols + 1, x[rows, cols], x.shape), "2pl")

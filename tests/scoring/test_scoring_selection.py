@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from assessment.scoring import (SkillMap, estimate_ability, item_information,
+from assessment.scoring import (ItemParameters, SkillMap, estimate_ability, item_information,
                                 next_fixed_item, select_next_item, should_stop)
 from irt_factories import make_bank
 
@@ -147,3 +147,35 @@ def test_rudner_indices_and_precision_report_on_a_fixture_bank(tmp_path):
     assert values[0] == "alpha" and 0 < float(values[header.index("median_se") + 1]) < 1
     bad = CliRunner().invoke(irt, ["precision", "--sections-dir", str(FIXTURE_BANK), "--section", "nope"])
     assert bad.exit_code != 0 and "nope" in bad.output
+
+
+def test_skill_shares_follow_the_bank_and_sympson_hetter_caps_exposure(tmp_path):
+    from assessment.scoring import ItemParameters, read_exposure, skill_shares
+    from assessment.scoring.precision import simulate_section, sympson_hetter, write_exposure
+    assert skill_shares([("a",), ("a",), ("a",), ("b",), ()]) == {"a": 0.75, "b": 0.25}
+    # 40 items, all alike but a block of 6 much more informative ones at b = 0: max-info gives
+    # them to nearly everyone; Sympson-Hetter brings the most used one down toward the target
+    rng = np.random.default_rng(5)
+    a = np.r_[np.full(6, 2.5), np.full(34, 1.0)]
+    b = np.r_[np.zeros(6), rng.normal(size=34)]
+    params = ItemParameters.dichotomous(a=a, b=b, ids=[f"q{j}" for j in range(40)])
+    skills = [("s",)] * 40
+    design = dict(min_items=10, max_items=10, se_target=None, randomesque=1)
+    plain = simulate_section(params, skills, candidates=150, rng=rng, **design)
+    assert plain.max_exposure > 0.9
+    k, capped = sympson_hetter(params, skills, target=0.3, candidates=150, iterations=6, rng=rng, **design)
+    assert capped.max_exposure < 0.45 and k[:6].max() < 0.6
+    write_exposure(tmp_path, params.ids, k, note="test")
+    back = read_exposure(tmp_path, list(params.ids) + ["new-item"])
+    np.testing.assert_allclose(back[:40], np.round(k, 3), atol=6e-4)
+    assert back[40] == 1.0
+    assert read_exposure(tmp_path / "missing", params.ids) is None
+
+
+def test_every_candidate_rejected_draws_in_proportion_to_k():
+    params = ItemParameters.dichotomous(a=[3.0, 1.0, 1.0], b=[0.0, 2.0, -2.0])
+    k = np.array([1e-9, 0.5, 0.5])
+    picks = [select_next_item(params, 0.0, [], exposure_probability=k,
+                              rng=np.random.default_rng(s)) for s in range(200)]
+    # item 0 (by far the most informative) is protected even when items 1 and 2 are rejected
+    assert picks.count(0) == 0 and {1, 2} <= set(picks)
