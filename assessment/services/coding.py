@@ -25,6 +25,7 @@ from assessment.models.delivery import CodeRunKind, CodeRunStatus, ResponseStatu
 from assessment.services import delivery
 from assessment.services.delivery import DeliveryError
 from assessment.services.failures import ErrorKind
+from assessment.services.transactions import write_transaction
 
 log = logging.getLogger(__name__)
 
@@ -113,6 +114,7 @@ def sample_job(*, task, code: str, session: Session, grade) -> GradeResult:
 
 
 def _finish_run(session: Session, run: CodeRun, result: GradeResult | None, error: str | None) -> None:
+    write_transaction(session)
     run = session.get(CodeRun, run.id)
     run.status = CodeRunStatus.DONE if result is not None else CodeRunStatus.ERROR
     run.finished_at = utcnow()
