@@ -90,7 +90,6 @@ def sections_validate(bank_dir: str | None) -> None:
     if problems:
         _fail(f"{len(problems)} problem(s) found")
     from assessment.content import load_bank
-
     from assessment.content.loader import key_position_warnings
 
     bank = load_bank(_bank_dir(bank_dir))
@@ -193,7 +192,6 @@ def _serve(app, host: str, port: int) -> None:
     from werkzeug.serving import run_simple
 
     from assessment import workers
-
     from assessment.security import QuietRequestHandler
 
     workers.start_background(app)
