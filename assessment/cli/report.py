@@ -12,15 +12,18 @@ def report() -> None:
 
 
 def _render(kind: str, attempt_id: int, out: Path) -> None:
-    from assessment.db import get_session
+    from assessment.db import get_engine, get_session
     from assessment.services import reports
 
     app = _app(signs=False)
-    with app.app_context():
-        try:
-            data = reports.report_pdf(session=get_session(), attempt_id=attempt_id, kind=kind)
-        except reports.ReportError as exc:
-            _fail(exc.message)
+    try:
+        with app.app_context():
+            try:
+                data = reports.report_pdf(session=get_session(), attempt_id=attempt_id, kind=kind)
+            except reports.ReportError as exc:
+                _fail(exc.message)
+    finally:
+        get_engine(app).dispose()
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(data)
     click.echo(f"wrote {out} ({len(data) // 1024} KB)")

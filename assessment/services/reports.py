@@ -215,20 +215,18 @@ def render_report(kind: str, attempt_id: int, *, database_url: str | None = None
                   cache_dir=None, cut_scores: dict | None = None) -> str:
     """Worker entry point (a queue job): open a session, render (or find) the report, return the
     cached file's path. ``database_url`` defaults to ``DATABASE_URL``."""
-    url = database_url or os.environ.get("DATABASE_URL") or "sqlite:///instance/assessment.db"
-    engine = _engines(url)
-    sections_dir, cache_dir = _defaults(sections_dir, cache_dir)
-    with Session(engine) as session:
-        facts = gather(session=session, attempt_id=attempt_id, sections_dir=sections_dir, cut_scores=cut_scores)
-    path = _cache_path(cache_dir, attempt_id, kind, digest(kind, facts))
-    return str(render_to_file(kind, facts, path))
-
-
-@functools.lru_cache(maxsize=4)
-def _engines(url: str):
     from assessment.db import make_engine
 
-    return make_engine(url)
+    url = database_url or os.environ.get("DATABASE_URL") or "sqlite:///instance/assessment.db"
+    engine = make_engine(url)  # per job: milliseconds next to a render, and nothing left open after it
+    try:
+        sections_dir, cache_dir = _defaults(sections_dir, cache_dir)
+        with Session(engine) as session:
+            facts = gather(session=session, attempt_id=attempt_id, sections_dir=sections_dir, cut_scores=cut_scores)
+    finally:
+        engine.dispose()
+    path = _cache_path(cache_dir, attempt_id, kind, digest(kind, facts))
+    return str(render_to_file(kind, facts, path))
 
 
 # --- background rendering for the candidate's download button --------------------------------
