@@ -197,3 +197,26 @@ def test_near_copies_in_a_cohort_are_flagged_on_the_dashboard(db_session, tenant
     assert rows["Own"]["near_copies"] == []
     login(client, a.email)
     assert "100% similar to Copy" in client.get(f"/company/assessments/{coding_id}").text
+
+
+def test_role_fit_counts_sections_at_or_above_the_roles_target_band(tmp_path, db_session, tenants):
+    import shutil
+
+    from support import FIXTURE_BANK
+
+    bank = tmp_path / "bank"
+    shutil.copytree(FIXTURE_BANK, bank)
+    # alpha's target is the lowest band (any score meets it), beta's the highest.
+    (bank / "roles.yaml").write_text("roles:\n  - id: analyst\n    title: Analyst\n"
+                                     "    targets: {alpha: beginning, beta: accomplished}\n")
+    a, _ = tenants
+    s = spec("Role screen")
+    s.target_role = "analyst"
+    role_id = company.create_assessment(session=db_session, actor=a.actor, spec=s, sections_dir=str(bank))
+    person = company.invite(session=db_session, actor=a.actor, assessment_id=role_id, name="Fit", email="fit@x.example",
+                            options=InvitationOptions())
+    complete_attempt(db_session, person.token)
+    [row] = company_dashboard.dashboard(session=db_session, actor=a.actor, assessment_id=role_id,
+                                        query=DashboardQuery(), sections_dir=str(bank))["rows"]
+    beta_met = row["sections"]["beta"]["band"] == "accomplished"
+    assert row["role_fit"] == {"met": 1 + beta_met, "of": 2, "share": (1 + beta_met) / 2}
