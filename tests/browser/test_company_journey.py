@@ -5,12 +5,10 @@ integrity signals, and download their report."""
 import re
 
 import pytest
-
 from conftest import ARTIFACTS
+from test_timed_test import answer_current_item
 
 pytestmark = pytest.mark.browser
-
-SAVED = re.compile(r"^Saved")  # "Saved", "Saved as 4"; never "Not saved — retrying"
 
 
 @pytest.fixture
@@ -34,16 +32,6 @@ def demo_admin(app):
         from assessment.db import get_session
 
         return ensure_demo_company(session=get_session())
-
-
-def answer_current_item(page) -> None:
-    if page.locator('input[name="choice"]').count():
-        page.locator('input[name="choice"]').first.check()
-    elif page.locator('input[name="choices"]').count():
-        page.locator('input[name="choices"]').first.check()
-    else:
-        page.locator('input[name="value"]').fill("4")
-    page.locator("#save-status").filter(has_text=SAVED).wait_for()
 
 
 def take_the_test(page, link: str) -> None:
