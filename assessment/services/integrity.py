@@ -14,6 +14,7 @@ import io
 import keyword
 import re
 import tokenize
+from functools import lru_cache
 from itertools import combinations
 
 from sqlmodel import Session, func, select
@@ -141,6 +142,10 @@ def fingerprints(code: str, k: int = KGRAM, w: int = WINDOW) -> set[int]:
     return picked
 
 
+#: Submitted code never changes: each dashboard load re-fingerprints only what is new.
+_cached_fingerprints = lru_cache(maxsize=4096)(lambda code: frozenset(fingerprints(code)))
+
+
 def similarity(a: set[int], b: set[int]) -> float:
     """Share of the smaller fingerprint set found in the other (0..1); 0 when either is too short."""
     if len(a) < MIN_FINGERPRINTS or len(b) < MIN_FINGERPRINTS:
@@ -153,7 +158,7 @@ def near_copies(submissions: list[tuple[object, str, str]], threshold: float = N
     whose similarity reaches the threshold, highest first."""
     by_item: dict[str, list] = {}
     for owner, item_key, code in submissions:
-        by_item.setdefault(item_key, []).append((owner, fingerprints(code)))
+        by_item.setdefault(item_key, []).append((owner, _cached_fingerprints(code)))
     pairs = []
     for item_key, entries in by_item.items():
         for (oa, fa), (ob, fb) in combinations(entries, 2):
