@@ -154,6 +154,10 @@ def _parser() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False}).enable("table")
     md.use(dollarmath_plugin, allow_space=True, double_inline=True,
            renderer=_math)
+    # A wide table scrolls in its own box, not the page (static/js/scrollers.js makes such a box
+    # keyboard-focusable when it does scroll).
+    md.add_render_rule("table_open", lambda *args: '<div class="table-scroll"><table>\n')
+    md.add_render_rule("table_close", lambda *args: "</table></div>\n")
     return md
 
 

@@ -105,6 +105,18 @@ def fake_clock(page):
     return page.clock
 
 
+SCROLLERS_SETTLED = """() => [...document.querySelectorAll('.table-scroll, .math.block, .math.inline.too-wide')]
+    .every(e => (e.scrollWidth > e.clientWidth + 1) === (e.getAttribute('tabindex') === '0'))"""
+
+
+def set_width(page, width: int, height: int) -> None:
+    """Resize the viewport, then wait until static/js/scrollers.js has given each box that now
+    scrolls sideways its Tab stop (and taken it from each that no longer does)."""
+    page.set_viewport_size({"width": width, "height": height})
+    page.wait_for_function(f"() => document.documentElement.clientWidth === {width}")
+    page.wait_for_function(SCROLLERS_SETTLED)
+
+
 def horizontal_overflow(page) -> int:
     """How many CSS px the page scrolls sideways (0 when it reflows)."""
     return page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
@@ -117,19 +129,19 @@ def audit(page):
     problems: list[str] = []
 
     def check(name: str) -> None:
-        page.set_viewport_size({"width": 1280, "height": 900})
+        set_width(page, 1280, 900)
         for v in axe_violations(page):
             problems.append(f"{name} @1280: {v['id']} ({v['impact']}): {v['help']}\n    " + "\n    ".join(v["nodes"]))
         if SCREENSHOTS:
             Path(SCREENSHOTS).mkdir(parents=True, exist_ok=True)
             page.screenshot(path=f"{SCREENSHOTS}/{name}-1280.png", full_page=True)
-            page.set_viewport_size({"width": 390, "height": 844})
+            set_width(page, 390, 844)
             page.screenshot(path=f"{SCREENSHOTS}/{name}-390.png", full_page=True)
         # 200 % zoom of a 1280 px window is a 640 CSS px viewport; 320 px is 400 % (WCAG 1.4.10).
-        page.set_viewport_size({"width": 640, "height": 450})
+        set_width(page, 640, 450)
         if horizontal_overflow(page) > 0:
             problems.append(f"{name} @640 (200% zoom): the page scrolls sideways by {horizontal_overflow(page)}px")
-        page.set_viewport_size({"width": 320, "height": 640})
+        set_width(page, 320, 640)
         overflow = horizontal_overflow(page)
         if overflow > 0:
             wide = page.evaluate("""() => [...document.querySelectorAll('body *')]
@@ -138,7 +150,7 @@ def audit(page):
             problems.append(f"{name} @320: the page scrolls sideways by {overflow}px; too wide: {wide}")
         for v in axe_violations(page):
             problems.append(f"{name} @320: {v['id']} ({v['impact']}): {v['help']}\n    " + "\n    ".join(v["nodes"]))
-        page.set_viewport_size({"width": 1280, "height": 900})
+        set_width(page, 1280, 900)
 
     check.problems = problems
     return check

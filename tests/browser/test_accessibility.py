@@ -6,6 +6,7 @@ import os
 import re
 
 import pytest
+from conftest import set_width
 from sqlmodel import select
 
 from assessment.models import SectionAttempt, utcnow
@@ -71,6 +72,12 @@ def test_every_candidate_page_passes_axe_and_reflows(page, ux_app, live_server, 
     assert page.get_by_role("timer", name="Time left").count() == 1
     assert page.get_by_role("radio").count() == 3
     audit("item-single")
+    # At 320 px the wide table and the long formula scroll in their own boxes, each a Tab stop.
+    set_width(page, 320, 640)
+    assert page.locator('.stem .table-scroll[tabindex="0"]').count() == 1
+    assert page.locator('.stem .math.too-wide[tabindex="0"]').count() == 1
+    set_width(page, 1280, 900)
+    assert page.locator("[tabindex]").count() == 0, "boxes that fit again lose their Tab stop"
     page.get_by_role("radio").first.check()
     page.locator("#save-status").filter(has_text=SAVED).wait_for()
     assert page.get_by_role("status", name="Save status").inner_text().startswith("Saved")
