@@ -182,3 +182,43 @@ def test_every_company_form_needs_the_csrf_token(make_app, bank, tenants):
     for endpoint, path in posts:
         response = client.post(path.format(**_ids(a)), data={"name": "x"})
         assert response.status_code == 400 and "security token" in response.text, endpoint
+
+
+def test_mail_goes_through_the_configured_smtp_server(monkeypatch):
+    sent = []
+
+    class FakeSMTP:
+        def __init__(self, host, port, timeout):
+            sent.append(("connect", host, port))
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def starttls(self):
+            sent.append(("starttls",))
+
+        def login(self, user, password):
+            sent.append(("login", user, password))
+
+        def send_message(self, message):
+            sent.append(("send", message["To"], message["From"], message["Subject"], message.get_content()))
+
+    monkeypatch.setattr(accounts.smtplib, "SMTP", FakeSMTP)
+    accounts.send_mail({"MAIL_SERVER": "smtp.example", "MAIL_PORT": 587, "MAIL_USE_TLS": True, "MAIL_USERNAME": "u",
+                        "MAIL_PASSWORD": "p", "MAIL_FROM": "hr@acme.example"}, "x@y.example", "Hello", "Body\n")
+    assert sent == [("connect", "smtp.example", 587), ("starttls",), ("login", "u", "p"),
+                    ("send", "x@y.example", "hr@acme.example", "Hello", "Body\n")]
+
+
+def test_audit_log_page_says_who_did_what(client, tenants, login):
+    a, _ = tenants
+    login(client, a.email)
+    client.get(f"/company/assessments/{a.assessment_id}/export.csv")
+    client.post(f"/company/candidates/{a.invitation_ids[1]}/revoke")
+    page = client.get("/company/audit").text
+    for action in ("results.exported", "invitation.revoked", "invitation.created", "api_key.created"):
+        assert action in page
+    assert page.count(a.email) >= 4 and "cand1@acme.example" in page
