@@ -87,6 +87,17 @@ def test_codec_refuses_unknown_objects():
     # dicts: same keys, values compared recursively
     ({"a": 1, "b": 2}, {"a": 1}, {}, False), ({"a": [3.0]}, {"a": [3.1]}, {}, False),
     ([1, "x"], [1, "x"], {}, True), ({1, 2}, {1, 2}, {}, True), ({1, 2}, [1, 2], {}, False),
+    # numpy: int arrays exactly, float arrays against int ones within the tolerance
+    (np.array([1.0, 2.0 + 1e-9]), np.array([1, 2]), {}, True), (np.array([1, 3]), np.array([1, 2]), {}, False),
+    (np.array(["a", "b"]), np.array(["a", "b"]), {}, True), (np.array(["a", "c"]), np.array(["a", "b"]), {}, False),
+    (np.float64(2.0 + 1e-9), np.float64(2.0), {}, True), (7, np.array([7]), {}, False),
+    # pandas: names, dtypes loosely, tolerance relative and absolute
+    (pd.Series([1], name="v"), pd.Series([1], name="w"), {}, False),
+    (pd.Series([1000.5]), pd.Series([1000.0]), {"tol": 1e-3}, True),
+    (pd.Series([0.05]), pd.Series([0.0]), {"tol": 0.1}, True),
+    (pd.Series([1.0 + 1e-9]), pd.Series([1.0]), {}, True),
+    (pd.Index([1, 2]), pd.Index([1.0, 2.0]), {}, True),
+    (pd.Series([1, 2], index=[0, 1]), pd.Series([1, 2], index=[0.0, 1.0]), {}, True),
 ])
 def test_comparison_rules(got, expected, kw, ok):
     assert (compare(got, expected, **kw) is None) == ok
@@ -190,3 +201,10 @@ def test_comparison_reasons_name_the_difference():
     assert compare([1], [1, 2]) == "expected 2 items, got 1"
     assert compare([1, 1], [1, 2], unordered=True) == "missing 2 (order ignored)"
     assert compare(np.array([1.0, 2.0]), np.array([1.0, 5.0])).startswith("values differ (first at index (1,)")
+
+
+def test_comparison_reasons_for_arrays_and_frames():
+    assert compare(3, np.array([3, 4])) == "expected an array, got int"
+    assert compare([[1, 2], [3]], np.array([1, 2])) == "the returned value is not a regular array"
+    assert compare(pd.Series([1]), pd.DataFrame({"a": [1]})) == "expected a DataFrame, got Series"
+    assert "values are different" in compare(pd.Series([1, 2]), pd.Series([1, 3]))
