@@ -392,16 +392,17 @@ def precision(sections_dir: str, candidates: int, only: tuple, max_items: int | 
               help="Override every section's maximum length (what-if; not with --write).")
 @click.option("--se-target", type=click.FloatRange(0.05, 1.0), default=None,
               help="Override every section's stopping SE (what-if; not with --write).")
+@click.option("--resume", is_flag=True, help="Start from the probabilities in exposure.yaml (more iterations).")
 @click.option("--write", is_flag=True, help="Write sections/<s>/exposure.yaml (default: print only).")
 def exposure(sections_dir: str, only: tuple, target: float, candidates: int, iterations: int,
-             seed: int, max_items: int | None, se_target: float | None, write: bool) -> None:
+             seed: int, max_items: int | None, se_target: float | None, resume: bool, write: bool) -> None:
     """Sympson-Hetter exposure control by simulation: find each item's probability of being
     given when picked so that no item reaches much above --target of the candidates, and
     (with --write) store it in sections/<s>/exposure.yaml, which the web flow reads."""
     import numpy as np
     import pandas as pd
 
-    from assessment.scoring import skill_shares
+    from assessment.scoring import read_exposure, skill_shares
     from assessment.scoring.precision import sympson_hetter, write_exposure
 
     if write and (max_items or se_target):
@@ -412,15 +413,18 @@ def exposure(sections_dir: str, only: tuple, target: float, candidates: int, ite
     for sid in sections:
         spec = bank.sections[sid]
         items, params, skills = _section_inputs(bank, sid)
+        folder = spec.path.parent if spec.path.is_file() else spec.path
+        start = read_exposure(folder, [i.id for i in items]) if resume else None
         k, result = sympson_hetter(params, skills, target=target, candidates=candidates,
-                                   iterations=iterations, rng=rng, min_items=spec.min_items,
+                                   iterations=iterations, rng=rng, start=start, section=sid,
+                                   min_items=spec.min_items,
                                    max_items=max_items or spec.max_items,
                                    se_target=se_target or spec.se_target,
                                    randomesque=3, skill_targets=skill_shares(skills))
         rows.append(result.row() | {"k_min": float(k.min()), "limited": int(np.sum(k < 1))})
         if write:
-            folder = spec.path.parent if spec.path.is_file() else spec.path
             write_exposure(folder, [i.id for i in items], k,
-                           note=f"target {target}, {candidates} candidates x {iterations} iterations, seed {seed}")
+                           note=f"target {target}, {candidates} candidates x {iterations} iterations, seed {seed}"
+                           + (", resumed from the previous file" if resume else ""))
     with pd.option_context("display.width", 200, "display.max_columns", 20):
         click.echo(pd.DataFrame(rows).set_index("section").round(3).to_string())

@@ -130,13 +130,13 @@ EXPOSURE_FILE = "exposure.yaml"
 
 def sympson_hetter(params: ItemParameters, item_skills: Sequence[Sequence[str]], *, target: float,
                    candidates: int, iterations: int, rng: np.random.Generator,
-                   **design) -> tuple[np.ndarray, SectionPrecision]:
+                   start: np.ndarray | None = None, **design) -> tuple[np.ndarray, SectionPrecision]:
     """Sympson-Hetter exposure-control probabilities ``k`` (Sympson & Hetter, 1985) found by
     simulation: run the adaptive test, then scale each item's ``k`` by ``target / rate`` (its
     observed exposure rate; damped, kept in [0.02, 1]) and repeat. ``design`` holds the
     section's ``min_items``, ``max_items``, ``se_target`` and ``randomesque``. Returns ``k`` and
-    the last simulation (run with the final ``k``)."""
-    k = np.ones(params.n_items)
+    the last simulation (run with the final ``k``). ``start``: continue from these ``k``."""
+    k = np.ones(params.n_items) if start is None else np.array(start, dtype=float)
     result = None
     for _ in range(int(iterations)):
         result = simulate_section(params, item_skills, candidates=candidates, rng=rng,

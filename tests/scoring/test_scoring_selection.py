@@ -179,3 +179,24 @@ def test_every_candidate_rejected_draws_in_proportion_to_k():
                               rng=np.random.default_rng(s)) for s in range(200)]
     # item 0 (by far the most informative) is protected even when items 1 and 2 are rejected
     assert picks.count(0) == 0 and {1, 2} <= set(picks)
+
+
+def test_exposure_command_writes_the_file_the_precision_report_reads(tmp_path):
+    import shutil
+
+    from click.testing import CliRunner
+
+    from assessment.cli.irt import irt
+    from support import FIXTURE_BANK
+    bank = shutil.copytree(FIXTURE_BANK, tmp_path / "sections")
+    runner = CliRunner()
+    args = ["--sections-dir", str(bank), "--section", "alpha", "--candidates", "30"]
+    res = runner.invoke(irt, ["exposure", *args, "--iterations", "2", "--target", "0.3", "--write"])
+    assert res.exit_code == 0, res.output
+    written = (bank / "alpha" / "exposure.yaml").read_text()
+    assert written.startswith("# Sympson-Hetter") and "items:" in written
+    assert "alpha" in res.output.splitlines()[2]
+    res = runner.invoke(irt, ["precision", *args])
+    assert res.exit_code == 0, res.output
+    bad = runner.invoke(irt, ["exposure", *args, "--max-items", "5", "--write"])
+    assert bad.exit_code != 0 and "overrides" in bad.output
