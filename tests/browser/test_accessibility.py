@@ -113,6 +113,8 @@ def test_every_candidate_page_passes_axe_and_reflows(page, ux_app, live_server, 
     page.wait_for_url(re.compile(r".*/results$"))
     assert grading_queue(ux_app).wait_idle(60)
     page.reload()
+    assert page.locator("#finished").inner_text() == \
+        "You have finished the test. Your answers are saved; you can close this window."
     tables = page.locator("main table")
     for n in range(tables.count()):
         assert tables.nth(n).locator("th").count() > 0, "every results table has headers"
