@@ -14,7 +14,7 @@ from markupsafe import Markup
 from reports import charts, text
 
 TEMPLATES = Path(__file__).parent / "templates"
-REPORT_VERSION = "1"
+REPORT_VERSION = "2"
 """Bumped when a template or the wording changes, so cached PDFs are rendered again."""
 
 

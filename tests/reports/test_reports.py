@@ -217,6 +217,8 @@ def test_rendered_pages_keep_inside_the_margins(rendered, tmp_path, key, kind):
             assert side.min() > 200, f"page {n + 1}: ink in the side margin (overflowing content)"
     # Missing glyphs: weasyprint draws no replacement box only if every character has a font.
     text = rendered[key, kind]["text"]
+    # A word broken inside a too-narrow cell ("Accomplishe" / "d").
+    assert not re.search(r"(Accomplishe|Developin|Beginnin)\s", text)
     assert "\ufffd" not in text and "\\u" not in text
 
 
