@@ -56,7 +56,7 @@ def simulate_candidate(*, session: Session, assessment: Assessment, rng: np.rand
         category = int(rng.choice(probs.size, p=probs / probs.sum()))
         if item.type == "code":
             coding.submit_code(session=session, attempt=attempt, response_id=response.id,
-                               code="# simulated candidate\n", grace_seconds=grace_seconds)
+                               code="# simulated candidate\n", grace_seconds=grace_seconds, rate_limited=False)
             steps = len(item.body["code"]["partial_credit"])
             coding.record_grade(session=session, response_id=response.id, result=GradeResult(
                 item_id=item.item_key, which="hidden", status="simulated", passed=category, total=steps,
