@@ -48,6 +48,10 @@ def test_every_candidate_page_passes_axe_and_reflows(page, ux_app, live_server, 
         make_assessment(_db(ux_app), sections=("uxa", "uxb"), mode="fixed", public_slug="ux-practice")
 
     page.goto(f"{live_server}/")
+    icon = page.locator('link[rel="icon"]').get_attribute("href")
+    assert page.request.get(f"{live_server}{icon}").headers["content-type"].startswith("image/svg+xml")
+    favicon = page.request.get(f"{live_server}/favicon.ico")  # what browsers ask for by themselves
+    assert favicon.ok and "/static/favicon.svg" in favicon.url
     audit("index")
     page.get_by_role("link", name="Test assessment").click()
     audit("practice")
