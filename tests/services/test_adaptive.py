@@ -96,3 +96,38 @@ def test_an_exhausted_bank_stops_the_section(db_session, mode):
                                   part=_part(min_items=20, max_items=30, se_target=0.0), mode=mode,
                                   rng=np.random.default_rng(0))
     assert (choice.item_id, choice.stop_reason) == (None, "bank-exhausted")
+
+
+def test_only_an_adaptive_section_stops_at_the_se_target(db_session):
+    items = _items(db_session)
+    bank = adaptive.section_bank(session=db_session, section_id="alpha")
+    given = _answered(items, ["alpha-q00", "alpha-q01", "alpha-q04"], 1.0) + _answered(items, ["alpha-q03"], 0.0)
+    loose = _part(min_items=2, max_items=8, se_target=0.95)
+    stop = adaptive.choose_next(bank=bank, answered=given, part=loose, mode="adaptive", rng=np.random.default_rng(0))
+    assert stop.item_id is None and stop.stop_reason is not None
+    walk = adaptive.choose_next(bank=bank, answered=given, part=loose, mode="fixed", rng=np.random.default_rng(0))
+    assert walk.item_id is not None and walk.stop_reason is None
+
+
+def test_adaptive_choice_takes_the_last_item_left(db_session):
+    items = _items(db_session)
+    bank = adaptive.section_bank(session=db_session, section_id="alpha")
+    given = [k for k in items if k != "alpha-q05"]
+    for seed in range(5):
+        choice = adaptive.choose_next(bank=bank, answered=_answered(items, given, 0.0), part=_part(max_items=20,
+                                      se_target=0.0), mode="adaptive", rng=np.random.default_rng(seed))
+        assert choice.item_id == items["alpha-q05"].id
+
+
+def test_adaptive_choice_is_randomesque_but_reproducible_from_the_rng(db_session):
+    items = _items(db_session)
+    bank = adaptive.section_bank(session=db_session, section_id="alpha")
+    answered = _answered(items, ["alpha-q00"], 1.0)
+
+    def pick(seed):
+        return adaptive.choose_next(bank=bank, answered=answered, part=_part(), mode="adaptive",
+                                    rng=np.random.default_rng(seed)).item_id
+
+    picks = [pick(seed) for seed in range(30)]
+    assert picks == [pick(seed) for seed in range(30)]  # the same generator state, the same item
+    assert 2 <= len(set(picks)) <= adaptive.RANDOMESQUE_K  # among the k most informative, not one
