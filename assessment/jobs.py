@@ -256,3 +256,94 @@ def run_worker(redis_url: str, *, burst: bool = False, app=None) -> None:
     connection = redis.Redis.from_url(redis_url)
     queues = [Queue(GRADING_QUEUE, connection=connection), Queue(REPORTS_QUEUE, connection=connection)]
     SimpleWorker(queues, connection=connection).work(burst=burst, with_scheduler=False)
+
+
+# --- reports: rendered on queue workers, the PDF handed back through Redis ---------------------
+
+#: A rendered PDF waits this long in Redis for any server to collect it into its own cache.
+REPORT_RESULT_TTL_SECONDS = 3600
+#: RQ status -> the progress stage the download button shows.
+_REPORT_STAGES = {"queued": "queued", "deferred": "queued", "scheduled": "queued", "started": "layout"}
+
+
+def render_report_bytes(kind: str, facts: dict) -> bytes:
+    """RQ entry point: the PDF of one report from its facts (no database needed on the worker)."""
+    import reports
+
+    return reports.render_pdf(kind, reports.compose(facts))
+
+
+class _RedisRender:
+    """A Future-like handle: result() waits for the worker, then writes this server's cache file."""
+
+    def __init__(self, job, path):
+        self.job, self.path = job, path
+
+    def result(self, timeout: float | None = None):
+        deadline = time.monotonic() + (timeout if timeout is not None else JOB_TIMEOUT_SECONDS)
+        while True:
+            status = self.job.get_status(refresh=True)
+            if status == "finished":
+                return collect_report(self.job, self.path)
+            if status in ("failed", "stopped", "canceled"):
+                raise RuntimeError(f"rendering failed on the worker ({status})")
+            if time.monotonic() > deadline:
+                import concurrent.futures
+
+                raise concurrent.futures.TimeoutError()
+            time.sleep(0.1)
+
+
+def collect_report(job, path):
+    """Write a finished job's PDF into this server's cache (atomically) and return the path."""
+    from assessment.services.reports import _write_atomically
+
+    if not path.is_file():
+        data = job.return_value(refresh=True)
+        if data is None:
+            raise RuntimeError("the rendered report expired from the queue before it was collected")
+        _write_atomically(path, data)
+    return path
+
+
+class RedisRenderer:
+    """The web's render pool when REDIS_URL is set: the same submit(path, kind, facts) -> job
+    as services.reports.Renderer, but the work runs on `assessment worker` processes. The job id
+    is the report's cache key, so every server sees the same job and collects the same PDF into
+    its own cache: nothing a candidate's next request needs stays on one server."""
+
+    def __init__(self, redis_url: str):
+        import redis
+        from rq import Queue
+
+        self.redis = redis.Redis.from_url(redis_url)
+        self.queue = Queue(REPORTS_QUEUE, connection=self.redis)
+
+    def submit(self, path, kind: str, facts: dict):
+        from rq.exceptions import NoSuchJobError
+        from rq.job import Job as RQJob
+
+        from assessment.services.reports import Job
+
+        job_id = f"report-{path.parent.name}-{path.stem}"
+        try:
+            job = RQJob.fetch(job_id, connection=self.redis)
+            status = job.get_status(refresh=False)
+            if status in ("failed", "stopped", "canceled"):
+                job.delete()
+                raise NoSuchJobError(job_id)
+        except NoSuchJobError:
+            job = self.queue.enqueue(render_report_bytes, kind, facts, job_id=job_id, job_timeout=JOB_TIMEOUT_SECONDS,
+                                     result_ttl=REPORT_RESULT_TTL_SECONDS, failure_ttl=300)
+            status = "queued"
+        handle = _RedisRender(job, path)
+        if status == "finished":
+            collect_report(job, path)
+            return Job(stage="ready", future=handle)
+        return Job(stage=_REPORT_STAGES.get(status, "queued"), future=handle, started=time.monotonic())
+
+    def job(self, path):
+        return None
+
+    def shutdown(self) -> None:
+        self.redis.close()

@@ -336,11 +336,24 @@ _RENDERER: Renderer | None = None
 _RENDERER_LOCK = threading.Lock()
 
 
-def renderer() -> Renderer:
-    """The process's render pool, started on first use (never at import)."""
+def renderer():
+    """The process's render pool, started on first use (never at import): queue workers on
+    Redis when the app has REDIS_URL (scale-out), else threads in this process."""
     global _RENDERER
+    redis_url = None
+    try:
+        from flask import current_app
+
+        redis_url = current_app.config.get("REDIS_URL")
+    except (ImportError, RuntimeError):  # outside an app (CLI, benchmark): local threads
+        pass
     with _RENDERER_LOCK:
-        if _RENDERER is None:
+        if redis_url:
+            from assessment.jobs import RedisRenderer
+
+            if not isinstance(_RENDERER, RedisRenderer):
+                _RENDERER = RedisRenderer(redis_url)
+        elif _RENDERER is None or not isinstance(_RENDERER, Renderer):
             _RENDERER = Renderer()
         return _RENDERER
 

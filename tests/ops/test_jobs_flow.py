@@ -77,7 +77,7 @@ def test_sample_run_and_grading_happen_on_the_queue_worker_exactly_once(redis_ap
     assert (run.get_json()["passed"], run.get_json()["total"]) == (2, 2)
 
     assert client.post(f"/t/{token}/submit-code", json={"response_id": rid, "code": SOLUTION}).status_code == 200
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 120
     while True:
         with redis_app.app_context():
             from assessment.db import get_session
@@ -96,3 +96,38 @@ def test_sample_run_and_grading_happen_on_the_queue_worker_exactly_once(redis_ap
 
         hidden = get_session().exec(select(CodeRun).where(CodeRun.response_id == rid, CodeRun.kind == "hidden")).all()
     assert len(hidden) == 1
+
+
+def test_the_study_plan_is_rendered_on_a_queue_worker_and_collected_by_the_web(redis_app, worker):
+    with redis_app.app_context():
+        from assessment.db import get_session
+
+        assessment = make_assessment(get_session(), sections=("gamma",), mode="fixed",
+                                     overrides={"gamma": {"min_items": 1, "max_items": 1}})
+        _, token = make_invitation(get_session(), assessment)
+    client = redis_app.test_client()
+    rid = _open_code_item(client, token)
+    assert client.post(f"/t/{token}/submit-code", json={"response_id": rid, "code": SOLUTION}).status_code == 200
+    deadline = time.monotonic() + 120
+    states = []
+    while True:
+        client.get(f"/t/{token}")  # the page a candidate sees next: the test ends here
+        status = client.get(f"/t/{token}/study-plan/status")
+        body = status.get_json(silent=True) or {}
+        states.append(body.get("state") or f"{status.status_code} {body.get('error') or status.text[:80]}")
+        if states[-1] == "ready":
+            break
+        assert worker.poll() is None, worker.stderr.read()
+        assert time.monotonic() < deadline, f"the study plan never became ready: {states[-5:]}"
+        time.sleep(0.3)
+    assert "rendering" in states  # it was not rendered in the web process on the first request
+    rendered = [k.decode() for k in redis_lib.Redis.from_url(REDIS_URL).scan_iter("rq:job:report-*")]
+    # Rendered by the worker: one job per version of the facts (a grade landing mid-way changes them).
+    assert 1 <= len(rendered) <= 2, rendered
+    pdf = client.get(f"/t/{token}/study-plan.pdf")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    # Another server (its own cache folder) collects the same worker's PDF without rendering again.
+    other = redis_app.test_client()
+    redis_app.instance_path = str(redis_app.instance_path) + "-other-server"
+    again = other.get(f"/t/{token}/study-plan.pdf")
+    assert again.status_code == 200 and again.data == pdf.data
