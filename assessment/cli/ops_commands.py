@@ -63,7 +63,7 @@ def worker(burst: bool) -> None:
         _fail("REDIS_URL is not set: without a queue the web servers grade in-process and no worker is needed. "
               "Set ASSESSMENT_REDIS_URL=redis://127.0.0.1:6379/0 (or REDIS_URL).")
     configure_json_logging()
-    run_worker(app.config["REDIS_URL"], burst=burst)
+    run_worker(app.config["REDIS_URL"], burst=burst, app=app)
 
 
 COMMANDS = [serve, sweeper, worker]

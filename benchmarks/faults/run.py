@@ -21,11 +21,23 @@ import threading
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "load"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-
 from proxy import OutageProxy  # noqa: E402
-from run import Candidate, Stack, Stats, check_database  # noqa: E402
+
+
+def _load_harness():
+    """The load test's candidates, stack and database checks (benchmarks/load/run.py)."""
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[1] / "load" / "run.py"
+    spec = importlib.util.spec_from_file_location("load_harness", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+_harness = _load_harness()
+Candidate, Stack, Stats, check_database = _harness.Candidate, _harness.Stack, _harness.Stats, _harness.check_database
 
 SCENARIOS = ("kill-web-worker", "kill-queue-worker", "redis-outage", "db-outage", "deadlines")
 

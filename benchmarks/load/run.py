@@ -388,7 +388,7 @@ def check_database(database_url: str, assessment_id: int, acked: dict, wait_grad
             "SELECT r.id, r.answer, r.save_seq, r.status, r.option_order FROM response r JOIN section_attempt s "
             "ON s.id = r.section_attempt_id JOIN attempt a ON a.id = s.attempt_id JOIN invitation i "
             "ON i.id = a.invitation_id WHERE i.assessment_id = :a"), {"a": assessment_id})}
-        lost = 0
+        lost, examples = 0, []
         for response_id, (seq, answer, final) in acked.items():
             row = rows.get(response_id)
             stored = row.answer if row is not None else None
@@ -398,8 +398,11 @@ def check_database(database_url: str, assessment_id: int, acked: dict, wait_grad
             order = json.loads(order) if isinstance(order, str) else order
             if row is None or row.save_seq < seq or (final and not _same_answer(stored, _bank_ids(answer, order))):
                 lost += 1
+                examples.append(f"response {response_id}: acknowledged seq {seq} {'final' if final else 'draft'} "
+                                f"{answer}; stored " + (f"seq {row.save_seq} {row.status} {stored}" if row else "nothing"))
         if lost:
-            problems.append(f"{lost} acknowledged answer(s) missing or different in the database")
+            problems.append(f"{lost} acknowledged answer(s) missing or different in the database: "
+                            + " | ".join(examples[:3]))
         duplicates = connection.execute(text(
             "SELECT count(*) FROM (SELECT section_attempt_id, position FROM response "
             "GROUP BY section_attempt_id, position HAVING count(*) > 1) d")).scalar()
