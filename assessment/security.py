@@ -4,8 +4,10 @@ import json
 import re
 import secrets
 
-from flask import Flask, g, request
+from flask import Flask, abort, g, request
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.exceptions import NotFound
+from werkzeug.routing import IntegerConverter
 from werkzeug.serving import WSGIRequestHandler
 
 csrf = CSRFProtect()
@@ -17,6 +19,14 @@ CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'{style_nonce}; img-src 'self' data:; "
     "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
 )
+
+
+def _refuse_nul_fields():
+    """A NUL character in a form field or query argument is refused (400) before any view sees
+    it: PostgreSQL's text columns cannot hold one (a 500 there), and no real input has one."""
+    for source in (request.args, request.form):
+        if any("\x00" in value for values in source.listvalues() for value in values):
+            abort(400, "A field contains a NUL character (\\x00), which no text field can hold.")
 
 
 def csp_nonce() -> str:
@@ -39,8 +49,26 @@ def _headers(response):
     return response
 
 
+#: The largest id a path may name: every id column is a 32-bit integer on PostgreSQL.
+MAX_PATH_ID = 2**31 - 1
+
+
+class BoundedIntegerConverter(IntegerConverter):
+    """`<int:...>` in every route: a number beyond the id columns' range is a 404 of that route
+    (nothing can have that id) instead of overflowing the database driver (a 500)."""
+
+    def to_python(self, value: str) -> int:
+        number = super().to_python(value)
+        if number > MAX_PATH_ID:
+            raise NotFound("Nothing has that id.")
+        return number
+
+
 def init_app(app: Flask) -> None:
+    """Call before the blueprints are registered: their routes bind the `int` converter."""
+    app.url_map.converters["int"] = BoundedIntegerConverter
     csrf.init_app(app)
+    app.before_request(_refuse_nul_fields)
     app.after_request(_headers)
     app.jinja_env.globals["csp_nonce"] = csp_nonce
 
@@ -61,10 +89,11 @@ def _refuse_constant(name: str):
     raise BadBody(f"the request body contains {name}, which is not a number JSON allows")
 
 
-def load_json_object(raw: bytes, *, max_depth: int = MAX_JSON_DEPTH) -> dict:
+def load_json_object(raw: bytes, *, max_depth: int = MAX_JSON_DEPTH, check_text: bool = True) -> dict:
     """Parse a request body as a JSON object, refusing before the parser runs anything deeper
     than `max_depth` (a 100,000-deep body would exhaust the parser's recursion) and refusing
-    NaN and Infinity. The size is capped before this, by MAX_CONTENT_LENGTH."""
+    NaN and Infinity. The size is capped before this, by MAX_CONTENT_LENGTH. With check_text,
+    every string (keys too) is checked by check_text(); without, the caller checks the fields it uses."""
     # Strings may hold brackets: drop escape pairs (so no quote inside a string is left
     # escaped), then the strings, then everything but brackets; all at C speed.
     unescaped = raw.replace(b"\\\\", b"").replace(b'\\"', b"")
@@ -83,7 +112,29 @@ def load_json_object(raw: bytes, *, max_depth: int = MAX_JSON_DEPTH) -> dict:
         raise BadBody(f"the request body is not valid JSON ({str(exc)[:80]})") from None
     if not isinstance(data, dict):
         raise BadBody("the request body must be a JSON object")
+    if check_text:
+        check_text_value(data)
     return data
+
+
+def check_text_value(value) -> None:
+    """Refuse text no database column can hold: a NUL character (PostgreSQL's text and jsonb
+    refuse it) or an unpaired surrogate (not encodable as UTF-8). The depth is bounded above."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            check_text_value(key)
+            check_text_value(item)
+    elif isinstance(value, list):
+        for item in value:
+            check_text_value(item)
+    elif isinstance(value, str):
+        if "\x00" in value:
+            raise BadBody("the request body contains a NUL character (\\u0000), which text fields cannot hold")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise BadBody("the request body contains an unpaired surrogate character (\\ud800-\\udfff), "
+                          "which is not text") from None
 
 
 # --- the development server ------------------------------------------------------------------
