@@ -64,7 +64,8 @@ def document() -> dict:
                 "InvitationList": {"type": "object", "properties": {
                     "invitations": {"type": "array", "items": {"$ref": "#/components/schemas/Invitation"}}}},
                 "NewInvitation": {"type": "object", "required": ["name", "email"], "properties": {
-                    "name": {"type": "string", "maxLength": 200}, "email": {"type": "string", "format": "email"},
+                    "name": {"type": "string", "maxLength": 200, "pattern": "^[^\\u0000]*$"},
+                    "email": {"type": "string", "format": "email"},
                     "expires_days": {"type": "integer", "minimum": 1, "maximum": 180, "default": 14},
                     "time_multiplier": {"type": "number", "minimum": 1, "maximum": 4, "default": 1}}},
                 "CreatedInvitation": {"type": "object", "properties": {

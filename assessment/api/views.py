@@ -7,7 +7,7 @@ from werkzeug.exceptions import HTTPException
 from assessment.api import bp
 from assessment.api.openapi import document
 from assessment.db import get_session
-from assessment.security import csrf
+from assessment.security import BadBody, check_text_value, csrf, load_json_object
 from assessment.services import accounts, company, company_dashboard
 from assessment.services.accounts import AccountError
 from assessment.services.company import InvitationOptions
@@ -113,20 +113,26 @@ def list_invitations(assessment_id: int):
 
 @bp.post("/assessments/<int:assessment_id>/invitations")
 def create_invitation(assessment_id: int):
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        abort(400, "The request body must be a JSON object with name and email.")
-    try:
-        options = InvitationOptions(expires_days=int(data.get("expires_days", company.DEFAULT_EXPIRY_DAYS)),
-                                    time_multiplier=float(data.get("time_multiplier", 1.0)),
-                                    base_url=request.host_url.rstrip("/"),
-                                    mail_settings={k: current_app.config.get(k) for k in (
-                                        "MAIL_SERVER", "MAIL_PORT", "MAIL_USERNAME", "MAIL_PASSWORD", "MAIL_FROM",
-                                        "MAIL_USE_TLS")})
-    except (TypeError, ValueError):
-        abort(400, "expires_days and time_multiplier: must be numbers")
+    try:  # bounded depth, no NaN; name and email without NUL or unpaired surrogate (security.py)
+        data = load_json_object(request.get_data(cache=True), check_text=False)
+        for field in ("name", "email"):
+            if not isinstance(data.get(field, ""), str):
+                abort(400, f"{field}: must be a string")
+            check_text_value(data.get(field, ""))
+    except BadBody as exc:
+        abort(400, f"The request body must be a JSON object with name and email: {exc}.")
+    days, multiplier = data.get("expires_days", company.DEFAULT_EXPIRY_DAYS), data.get("time_multiplier", 1.0)
+    if isinstance(days, bool) or not isinstance(days, int):
+        abort(400, "expires_days: must be a whole number")
+    if isinstance(multiplier, bool) or not isinstance(multiplier, int | float):
+        abort(400, "time_multiplier: must be a number")
+    options = InvitationOptions(expires_days=days, time_multiplier=float(multiplier),
+                                base_url=request.host_url.rstrip("/"),
+                                mail_settings={k: current_app.config.get(k) for k in (
+                                    "MAIL_SERVER", "MAIL_PORT", "MAIL_USERNAME", "MAIL_PASSWORD", "MAIL_FROM",
+                                    "MAIL_USE_TLS")})
     created = company.invite(session=get_session(), actor=g.actor, assessment_id=assessment_id,
-                             name=str(data.get("name") or ""), email=str(data.get("email") or ""), options=options)
+                             name=data.get("name") or "", email=data.get("email") or "", options=options)
     response = jsonify(id=created.id, name=created.name, email=created.email, status="invited",
                        link=f"{request.host_url.rstrip('/')}/t/{created.token}")
     response.status_code = 201
