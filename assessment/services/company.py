@@ -415,6 +415,7 @@ def resend_invitation(*, session: Session, actor: Actor, invitation_id: int, opt
                       now: dt.datetime | None = None) -> NewInvitation:
     """A new link (the old one stops working: only hashes are stored, so the old link cannot be
     shown again), mailed or logged, valid for another `expires_days` days."""
+    _check_options(options)
     write_transaction(session)  # read, then write: hold the write lock (SQLite) from the start
     now = now or utcnow()
     inv, profile = _own_invitation(session, actor, invitation_id)
