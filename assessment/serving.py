@@ -90,7 +90,12 @@ def run_sweeper(app, stop: threading.Event) -> None:
     was_leader = False
     try:
         while True:
-            leader = lock.try_acquire()
+            try:
+                leader = lock.try_acquire()
+            except Exception:  # noqa: BLE001  database unreachable: nobody can sweep now; retry
+                log.warning("cannot reach the database for the sweeper lock; retrying in %.0f s", interval)
+                lock.release()
+                leader = False
             if leader != was_leader:
                 log.info("sweeper %s", "leads: sweeping" if leader else "stands by: another process sweeps")
                 was_leader = leader

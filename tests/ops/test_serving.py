@@ -121,3 +121,45 @@ def test_serve_runs_gunicorn_workers_and_one_sweeper(tmp_path):
     access = [entry for entry in lines if entry["logger"] == "assessment.access"]
     assert {entry["path"] for entry in access} == {"/healthz", "/readyz"}
     assert all(len(entry["request_id"]) == 16 for entry in access)
+
+
+def test_the_sweeper_survives_a_database_outage_and_leads_again(tmp_path, monkeypatch):
+    """A lost connection made try_acquire raise, which ended the sweeper process for good."""
+    import threading
+
+    from assessment import serving, workers
+
+    class FlakyLock:
+        calls = 0
+
+        def __init__(self, *_):
+            pass
+
+        def try_acquire(self):
+            FlakyLock.calls += 1
+            if FlakyLock.calls == 2:
+                raise ConnectionError("database unreachable")
+            return True
+
+        def release(self):
+            pass
+
+    swept = []
+    stop = threading.Event()
+
+    def sweep(app):
+        swept.append(FlakyLock.calls)
+        if len(swept) == 2:
+            stop.set()
+        return 0
+
+    monkeypatch.setattr("assessment.leader.LeaderLock", FlakyLock)
+    monkeypatch.setattr(workers, "sweep_once", sweep)
+
+    class App:
+        extensions = {"assessment.engine": None}
+        instance_path = str(tmp_path)
+        config = {"SWEEP_INTERVAL_SECONDS": 0.01}
+
+    serving.run_sweeper(App(), stop)
+    assert swept == [1, 3]  # swept, lost the database once (no sweep, no crash), swept again
