@@ -131,3 +131,14 @@ def test_adaptive_choice_is_randomesque_but_reproducible_from_the_rng(db_session
     picks = [pick(seed) for seed in range(30)]
     assert picks == [pick(seed) for seed in range(30)]  # the same generator state, the same item
     assert 2 <= len(set(picks)) <= adaptive.RANDOMESQUE_K  # among the k most informative, not one
+
+
+def test_item_parameters_carry_guessing_and_steps_from_the_rows():
+    rows = [Item(id=1, irt={"model": "3pl", "a": 1.2, "b": 0.3, "c": 0.2}),
+            Item(id=2, irt={"model": "gpcm", "a": 0.9, "b": 0.0, "thresholds": [-0.5, 0.5]}),
+            Item(id=3, irt={"model": "2pl", "a": 1.0, "b": -1.0})]
+    records = adaptive.item_parameters(rows).to_records()
+    assert [r["item"] for r in records] == ["1", "2", "3"]
+    assert records[0]["c"] == pytest.approx(0.2)
+    assert records[1]["thresholds"] == pytest.approx([-0.5, 0.5])
+    assert records[2].get("c", 0.0) == 0.0 and records[2]["b"] == -1.0
