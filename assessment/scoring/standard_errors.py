@@ -37,6 +37,8 @@ identity. *British Journal of Mathematical and Statistical Psychology*, 71(3), 4
 """
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pandas as pd
 
@@ -145,10 +147,10 @@ def full_covariance(state, marginal_score) -> tuple[np.ndarray, float | None]:
         if i < len(slots):
             j, u = slots[i]
             x0 = _get(state, j, u)
-            setter = (lambda v, j=j, u=u: _set(state, j, u, v))
+            setter = functools.partial(_set, state, j, u)
         else:
             x0 = float(state.alpha[shared[0]])
-            setter = (lambda v: _set(state, shared, 0, v))
+            setter = functools.partial(_set, state, shared, 0)
         setter(x0 + HESSIAN_STEP)
         up = flat(marginal_score(state))
         setter(x0 - HESSIAN_STEP)
