@@ -34,8 +34,45 @@ def ensure_demo(*, session: Session, bank: Bank) -> list[tuple[str, str]]:
         links.append((label, f"/t/{token}"))
     links.append(("Public practice tests", "/"))
     email, password = ensure_demo_company(session=session)
+    token = _demo_company_invitation(session=session, bank=bank, admin_email=email)
+    if token:
+        links.append(("Invitation from Demo Company (the candidate appears on its dashboard)", f"/t/{token}"))
     links.append((f"Company workspace (sign in as {email}, password {password})", "/company/login"))
     return links
+
+
+DEMO_SCREENING_TITLE = "Demo screening: ML engineer (2 sections)"
+DEMO_SCREENING_ROLE = "machine-learning-engineer"
+
+
+def _demo_company_invitation(*, session: Session, bank: Bank, admin_email: str) -> str | None:
+    """The demo company's own short assessment (created once) and a fresh invitation to it, so a
+    new user can take a test and then see it ranked in the company's dashboard."""
+    from assessment.models import CompanyUser
+    from assessment.services import accounts, company
+
+    sections = [s for s in ("machine-learning", "mathematics") if s in bank.sections] or list(bank.sections)[:2]
+    if not sections:
+        return None
+    admin = session.exec(select(CompanyUser).where(CompanyUser.email == admin_email)).first()
+    actor = accounts.actor_for_session(session=session, user_id=admin.id, stamp=accounts.session_stamp(admin))
+    existing = [a for a in company.list_assessments(session=session, actor=actor, sections_dir=str(bank.root))
+                if a.get("title") == DEMO_SCREENING_TITLE]
+    if existing:
+        assessment_id = existing[0]["family_id"]
+    else:
+        role = DEMO_SCREENING_ROLE if DEMO_SCREENING_ROLE in bank.roles else None
+        spec = company.AssessmentSpec(title=DEMO_SCREENING_TITLE, mode="adaptive", target_role=role,
+                                      sections=[company.SectionChoice(s, 5, 4, 6, 120) for s in sections])
+        assessment_id = company.create_assessment(session=session, actor=actor, spec=spec,
+                                                  sections_dir=str(bank.root))
+    # A new address every run: each run's link is a new candidate on the dashboard.
+    import secrets
+
+    invitation = company.invite(session=session, actor=actor, assessment_id=assessment_id, name="Demo Candidate",
+                                email=f"demo.candidate+{secrets.token_hex(3)}@example.com",
+                                options=company.InvitationOptions())
+    return invitation.token
 
 
 DEMO_COMPANY = "Demo Company"

@@ -86,5 +86,12 @@ def test_demo_prints_the_company_admin_login(env, web):
     match = re.search(r"Company workspace \(sign in as (\S+), password (\S+)\):\s+http://\S+/company/login",
                       result.output)
     assert match, result.output
-    response = web().post("/company/login", data={"email": match.group(1), "password": match.group(2)})
+    client = web()
+    response = client.post("/company/login", data={"email": match.group(1), "password": match.group(2)})
     assert response.status_code == 302
+    # The demo company owns a screening assessment with a fresh invitation printed for it.
+    invite = re.search(r"Invitation from Demo Company[^\n]*:\s+http://[^/\s]+(/t/\S+)", result.output)
+    assert invite, result.output
+    assert "Demo screening" in client.get("/company/").text
+    start = client.get(invite.group(1))
+    assert start.status_code == 200 and "Demo screening" in start.text
