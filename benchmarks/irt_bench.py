@@ -50,11 +50,9 @@ import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from assessment.scoring import (SkillMap, estimate_ability, select_next_item,  # noqa: E402
-                                should_stop)
+from assessment.scoring import SkillMap, estimate_ability, select_next_item, should_stop  # noqa: E402
 from assessment.scoring.calibration import calibrate  # noqa: E402
-from assessment.scoring.simulation import (simulate_bank, simulate_cat,  # noqa: E402
-                                           simulate_multistage, simulate_responses)
+from assessment.scoring.simulation import simulate_bank, simulate_cat, simulate_multistage, simulate_responses  # noqa: E402
 
 try:
     import girth

@@ -23,9 +23,9 @@ Target (issue 9): at most 1 s per plan on this 2-core machine. Results: docs/ben
 from __future__ import annotations
 
 import argparse
-import re
 import os
 import platform
+import re
 import resource
 import statistics
 import subprocess
@@ -44,11 +44,12 @@ def peak_rss_mb() -> float:
 
 
 def build(tmp: Path):
+    from report_factories import SECTION_IDS, SECTIONS, TARGET_ROLE, make_assessment, make_finished_attempt
+
     from assessment import create_app, migrate
     from assessment.content import load_bank
     from assessment.db import get_session
     from assessment.services.bank import sync_bank
-    from report_factories import SECTION_IDS, SECTIONS, TARGET_ROLE, make_assessment, make_finished_attempt
 
     url = f"sqlite:///{tmp / 'bench.db'}"
     migrate.upgrade(url)

@@ -6,8 +6,8 @@ from flask import abort, current_app, g, jsonify, redirect, render_template, req
 
 from assessment.candidate import bp
 from assessment.db import get_session
-from assessment.security import BadBody, load_json_object
 from assessment.errors import error_response
+from assessment.security import BadBody, load_json_object
 from assessment.services import coding, delivery, integrity, reports
 from assessment.workers import grading_queue
 

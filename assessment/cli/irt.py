@@ -279,8 +279,7 @@ def simulate(persons: int, items: int, model: str, categories: int, seed: int,
     import numpy as np
     import pandas as pd
 
-    from assessment.scoring.simulation import (simulate_bank, simulate_multistage,
-                                               simulate_responses)
+    from assessment.scoring.simulation import simulate_bank, simulate_multistage, simulate_responses
 
     if sparse is not None and sparse > items:
         raise click.UsageError(f"--sparse {sparse} is more than --items {items}")

@@ -1,5 +1,4 @@
 """Commands that run the service: serve (gunicorn or the dev server), sweeper, worker."""
-import logging
 import signal
 import threading
 

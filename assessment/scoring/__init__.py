@@ -8,22 +8,34 @@ Modules: ``parameters`` (the item bank record), ``response_models`` (probabiliti
 strengths and weaknesses), ``selection`` (adaptive delivery and stopping), ``calibration``
 (MML-EM) with ``standard_errors``, ``fit`` and ``model_fit`` (S-X2, M2), and ``simulation`` (synthetic data, CAT).
 """
-from assessment.scoring.calibration import (CalibrationResult, SparseResponses, calibrate,
-                                            marginal_log_likelihood)
+from assessment.scoring.calibration import CalibrationResult, SparseResponses, calibrate, marginal_log_likelihood
 from assessment.scoring.diagnosis import SkillDiagnosis, diagnose_skills
 from assessment.scoring.estimation import AbilityEstimate, estimate_ability
-from assessment.scoring.response_models import (category_probabilities, check_responses, expected_score,
-                                                gpcm_information, gpcm_probabilities, info_3pl,
-                                                item_information, log_category_probabilities,
-                                                log_likelihood, prob_3pl, test_information)
-from assessment.scoring.parameters import MODELS, ItemParameters
-from assessment.scoring.scale import BANDS, ScaledScore, band_of, scale_score, to_scale
 from assessment.scoring.fit import item_fit, reliability
+from assessment.scoring.parameters import MODELS, ItemParameters
 from assessment.scoring.precision import read_exposure
-from assessment.scoring.selection import (SkillMap, next_fixed_item, select_next_item, should_stop,
-                                          skill_shares)
-from assessment.scoring.simulation import (CatSimulation, simulate_bank, simulate_cat,
-                                           simulate_multistage, simulate_responses)
+from assessment.scoring.response_models import (
+                                            category_probabilities,
+                                            check_responses,
+                                            expected_score,
+                                            gpcm_information,
+                                            gpcm_probabilities,
+                                            info_3pl,
+                                            item_information,
+                                            log_category_probabilities,
+                                            log_likelihood,
+                                            prob_3pl,
+                                            test_information,
+)
+from assessment.scoring.scale import BANDS, ScaledScore, band_of, scale_score, to_scale
+from assessment.scoring.selection import SkillMap, next_fixed_item, select_next_item, should_stop, skill_shares
+from assessment.scoring.simulation import (
+                                            CatSimulation,
+                                            simulate_bank,
+                                            simulate_cat,
+                                            simulate_multistage,
+                                            simulate_responses,
+)
 
 __all__ = [
     "MODELS", "BANDS",

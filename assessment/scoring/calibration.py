@@ -58,14 +58,18 @@ from scipy.special import expit, logit
 
 from assessment.scoring.estimation import grid_log_likelihood
 from assessment.scoring.fit import item_fit_cells, reliability
+from assessment.scoring.maximization import PRIORS, ItemState, log_probability_table, update_3pl, update_divide_by_total
 from assessment.scoring.model_fit import M2Result, m2_statistic, sx2_item_fit
-from assessment.scoring.maximization import (PRIORS, ItemState, log_probability_table, update_3pl,
-                                             update_divide_by_total)
-from assessment.scoring.response_models import check_responses
 from assessment.scoring.parameters import MODELS, ItemParameters
-from assessment.scoring.standard_errors import (SE_METHODS, block_covariance, full_covariance,
-                                                log_probability_gradients, natural_standard_errors,
-                                                prior_gradient)
+from assessment.scoring.response_models import check_responses
+from assessment.scoring.standard_errors import (
+    SE_METHODS,
+    block_covariance,
+    full_covariance,
+    log_probability_gradients,
+    natural_standard_errors,
+    prior_gradient,
+)
 
 QUADRATURE_RANGE = 5.0
 """Nodes span [-5, 5]: N(0, 1) mass outside is 6e-7."""

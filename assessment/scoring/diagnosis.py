@@ -40,9 +40,8 @@ import numpy as np
 from scipy.special import expit
 
 from assessment.scoring.estimation import estimate_ability
-from assessment.scoring.response_models import (category_probabilities, check_responses,
-                                                item_information)
 from assessment.scoring.parameters import ItemParameters
+from assessment.scoring.response_models import category_probabilities, check_responses, item_information
 
 MIN_SKILL_ITEMS = 2
 """A skill seen through a single item is never called a strength or a weakness."""

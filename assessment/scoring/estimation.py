@@ -29,9 +29,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import expit, logsumexp
 
-from assessment.scoring.response_models import (check_responses, log_category_probabilities,
-                                                response_indicator)
 from assessment.scoring.parameters import ItemParameters
+from assessment.scoring.response_models import check_responses, log_category_probabilities, response_indicator
 
 METHODS = ("eap", "map", "mle")
 

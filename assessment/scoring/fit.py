@@ -28,8 +28,8 @@ import numpy as np
 import pandas as pd
 from scipy.special import expit
 
-from assessment.scoring.response_models import pairwise_log_probabilities
 from assessment.scoring.parameters import ItemParameters
+from assessment.scoring.response_models import pairwise_log_probabilities
 
 FIT_RANGE = (0.5, 1.5)
 """Mean squares outside this range flag an item (Linacre, 2002)."""

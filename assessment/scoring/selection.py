@@ -27,8 +27,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from assessment.scoring.response_models import item_information
 from assessment.scoring.parameters import ItemParameters
+from assessment.scoring.response_models import item_information
 
 
 @dataclass(frozen=True)

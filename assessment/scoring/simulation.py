@@ -15,9 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from assessment.scoring.estimation import quadrature
-from assessment.scoring.response_models import (item_information, log_category_probabilities,
-                                                pairwise_log_probabilities)
 from assessment.scoring.parameters import ItemParameters
+from assessment.scoring.response_models import item_information, log_category_probabilities, pairwise_log_probabilities
 
 PERSON_CHUNK = 1000
 """Persons simulated per block, to bound memory on large banks."""

@@ -10,10 +10,10 @@ import numpy as np
 import pandas as pd
 from sqlmodel import Session, select
 
-from assessment.scoring import ItemParameters
-from assessment.scoring.calibration import calibrate
 from assessment.content import Bank
 from assessment.models import Item, Response
+from assessment.scoring import ItemParameters
+from assessment.scoring.calibration import calibrate
 
 #: An item needs at least this many scored responses to be re-estimated; below it the data say
 #: too little about a, b and c and the expert-set parameters stay.

@@ -36,10 +36,9 @@ import yaml
 from sqlmodel import Session, select
 
 import reports
-from reports import charts
+from assessment.models import Assessment, Attempt, Invitation, Item, Response, Section, SectionAttempt
 from assessment.services.failures import ErrorKind, ServiceError
-from assessment.models import (Assessment, Attempt, Invitation, Item, Response, Section,
-                               SectionAttempt)
+from reports import charts
 
 log = logging.getLogger(__name__)
 

@@ -13,10 +13,9 @@ import redis as redis_lib
 from sqlmodel import select
 
 import sandbox_layers
+from assessment.models import CodeRun, Response
 from factories import make_assessment, make_invitation
 from support import FIXTURE_BANK
-
-from assessment.models import CodeRun, Response
 
 pytestmark = [*sandbox_layers.requires("uid switching", "runtime")]
 

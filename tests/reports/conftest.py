@@ -4,10 +4,10 @@ import datetime as dt
 import os
 
 import pytest
+from report_factories import ABILITIES, SECTION_IDS, SECTIONS, TARGET_ROLE, make_assessment, make_finished_attempt
 
 from assessment import create_app, migrate
 from assessment.content import load_bank
-from report_factories import ABILITIES, SECTION_IDS, SECTIONS, TARGET_ROLE, make_assessment, make_finished_attempt
 from support import fresh_postgres_database
 
 

@@ -4,15 +4,9 @@ Rendering needs finished attempts: each one's answers are drawn from the items' 
 chosen ability and scored by the real scoring service. They are made once per module (the tests
 only read them)."""
 import datetime as dt
-import os
 from pathlib import Path
 
 import numpy as np
-import pytest
-
-from assessment import create_app, migrate
-from assessment.content import load_bank
-from support import fresh_postgres_database
 
 SECTIONS = Path(__file__).resolve().parents[2] / "sections"
 SECTION_IDS = ("algorithmic-coding", "machine-learning", "mathematics")
@@ -30,7 +24,6 @@ def make_finished_attempt(session, assessment, theta: float, seed: int, *, email
                           name: str | None = None, finished_at=None):
     """A completed attempt whose answers are drawn from each item's IRT model at ``theta`` and
     scored by the real scoring service (what the delivery engine stores when sections close)."""
-    import datetime as dt
     import secrets
 
     from sqlmodel import select

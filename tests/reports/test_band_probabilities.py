@@ -3,8 +3,7 @@ import numpy as np
 import pytest
 from scipy.stats import norm
 
-from assessment.scoring.band_probabilities import (BAND_EDGES_THETA, band_probabilities,
-                                                   band_probabilities_from_grid)
+from assessment.scoring.band_probabilities import BAND_EDGES_THETA, band_probabilities, band_probabilities_from_grid
 from assessment.scoring.scale import scale_score
 
 

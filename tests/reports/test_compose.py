@@ -2,8 +2,13 @@
 import pytest
 
 from reports import text
-from reports.compose import (_ordered_resources, answered_in_words, evidence_in_words, probabilities_in_words,
-                             range_in_words)
+from reports.compose import (
+    _ordered_resources,
+    answered_in_words,
+    evidence_in_words,
+    probabilities_in_words,
+    range_in_words,
+)
 
 
 def test_band_probabilities_in_words_most_likely_first():

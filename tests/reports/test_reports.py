@@ -7,11 +7,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from report_factories import SECTION_IDS, SECTIONS, TARGET_ROLE
 
 import reports
 from assessment.services import reports as service
 from reports.compose import MAX_REVIEW_ITEMS
-from report_factories import SECTION_IDS, SECTIONS, TARGET_ROLE
 
 
 def pdf_text(pdf: bytes, tmp_path: Path, name: str = "r") -> str:

@@ -3,10 +3,9 @@ import subprocess
 import threading
 
 import pytest
-from werkzeug.serving import make_server
-
 from browser.conftest import CHROMIUM, CHROMIUM_ARGS
 from report_factories import TOKENS
+from werkzeug.serving import make_server
 
 pytestmark = pytest.mark.browser
 

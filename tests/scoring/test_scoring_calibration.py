@@ -5,8 +5,7 @@ import pytest
 from assessment.scoring import ItemParameters
 from assessment.scoring.calibration import calibrate, marginal_log_likelihood
 from assessment.scoring.fit import item_fit
-from assessment.scoring.simulation import (simulate_bank, simulate_cat, simulate_multistage,
-                                           simulate_responses)
+from assessment.scoring.simulation import simulate_bank, simulate_cat, simulate_multistage, simulate_responses
 
 
 def rmse(x, y):

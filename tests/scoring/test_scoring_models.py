@@ -3,9 +3,18 @@ import numpy as np
 import pytest
 from scipy.special import expit
 
-from assessment.scoring import (ItemParameters, category_probabilities, expected_score,
-                                gpcm_information, gpcm_probabilities, info_3pl, item_information,
-                                log_category_probabilities, log_likelihood, prob_3pl)
+from assessment.scoring import (
+    ItemParameters,
+    category_probabilities,
+    expected_score,
+    gpcm_information,
+    gpcm_probabilities,
+    info_3pl,
+    item_information,
+    log_category_probabilities,
+    log_likelihood,
+    prob_3pl,
+)
 from assessment.scoring import test_information as total_information
 
 THETA = np.linspace(-4, 4, 81)

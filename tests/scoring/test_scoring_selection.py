@@ -2,8 +2,15 @@
 import numpy as np
 import pytest
 
-from assessment.scoring import (ItemParameters, SkillMap, estimate_ability, item_information,
-                                next_fixed_item, select_next_item, should_stop)
+from assessment.scoring import (
+    ItemParameters,
+    SkillMap,
+    estimate_ability,
+    item_information,
+    next_fixed_item,
+    select_next_item,
+    should_stop,
+)
 from irt_factories import make_bank
 
 

@@ -3,8 +3,7 @@ import numpy as np
 import pytest
 
 from assessment.scoring import expected_score
-from assessment.scoring.simulation import (simulate_bank, simulate_cat, simulate_multistage,
-                                           simulate_responses)
+from assessment.scoring.simulation import simulate_bank, simulate_cat, simulate_multistage, simulate_responses
 
 
 def test_responses_follow_the_model(rng):

@@ -2,17 +2,15 @@
 import shutil
 from pathlib import Path
 
-from support import FIXTURE_BANK
-
 import pytest
 from sqlmodel import select
 
 from assessment.content import load_bank
 from assessment.models import Item, Response
+from assessment.services import delivery
 from assessment.services.bank import VersionConflict, sync_bank
 from factories import make_invitation
-from assessment.services import delivery
-
+from support import FIXTURE_BANK
 
 
 def test_loading_twice_changes_nothing(db_session, bank):

@@ -1,8 +1,8 @@
 """Fixtures of the web tests (helpers are in web_helpers.py)."""
 import pytest
+from web_helpers import db
 
 from factories import make_invitation
-from web_helpers import db
 
 
 @pytest.fixture

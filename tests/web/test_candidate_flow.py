@@ -4,12 +4,12 @@ import re
 
 import pytest
 from sqlmodel import select
+from web_helpers import answer, begin, current_item, db, right_answer
 
 from assessment.models import Event, Item, Response, SectionAttempt
 from assessment.services import delivery
 from assessment.services.failures import ErrorKind
 from factories import make_assessment, make_invitation
-from web_helpers import answer, begin, current_item, db, right_answer
 
 
 def test_start_page_lists_sections_counts_and_limits(client, token):

@@ -6,10 +6,10 @@ import re
 import pytest
 from sqlmodel import select
 
+import sandbox_layers
 from assessment.models import CodeRun, Item, Response, SectionAttempt
 from assessment.services import coding
 from assessment.workers import grading_queue
-import sandbox_layers
 from factories import make_assessment, make_invitation
 
 pytestmark = [*sandbox_layers.requires("uid switching", "runtime")]

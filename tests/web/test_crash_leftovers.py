@@ -16,12 +16,12 @@ from http.cookiejar import CookieJar
 from pathlib import Path
 
 import pytest
+from web_helpers import db
 
 import sandbox_layers
 from assessment.grading.sandbox import default_work_root
 from factories import make_assessment, make_invitation
 from support import FIXTURE_BANK
-from web_helpers import db
 
 pytestmark = [*sandbox_layers.requires("uid switching", "runtime")]
 

@@ -5,11 +5,11 @@ import datetime as dt
 
 import pytest
 from sqlmodel import func, select
+from web_helpers import answer, begin, current_item, db, in_parallel, right_answer
 
 from assessment.models import Attempt, Event, Response, SectionAttempt
 from assessment.services import delivery
 from factories import make_assessment, make_invitation
-from web_helpers import answer, begin, current_item, db, in_parallel, right_answer
 
 N = 8
 
