@@ -86,3 +86,23 @@ def db_session(app):
         from assessment.db import get_session
 
         yield get_session()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium (Debian's package) for the whole run, shared by every folder's
+    browser tests: a second Playwright in the same thread fails ("Sync API inside the asyncio
+    loop"), so no test starts its own."""
+    import shutil
+    from pathlib import Path
+
+    chromium = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(chromium).exists():
+        pytest.fail(f"Chromium not found at {chromium}: scripts/test.sh installs Debian's chromium package")
+    from browser.conftest import CHROMIUM_ARGS
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        launched = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS, headless=True)
+        yield launched
+        launched.close()

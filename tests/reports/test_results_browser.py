@@ -3,7 +3,6 @@ import subprocess
 import threading
 
 import pytest
-from browser.conftest import CHROMIUM, CHROMIUM_ARGS
 from report_factories import TOKENS
 from werkzeug.serving import make_server
 
@@ -21,19 +20,9 @@ def live(report_db):
     thread.join(5)
 
 
-@pytest.fixture(scope="module")
-def chromium():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield browser
-        browser.close()
-
-
-def test_download_the_plan_from_the_results_page_on_a_phone(live, chromium, tmp_path):
+def test_download_the_plan_from_the_results_page_on_a_phone(live, browser, tmp_path):
     base, ids = live
-    context = chromium.new_context(viewport={"width": 390, "height": 844}, accept_downloads=True)
+    context = browser.new_context(viewport={"width": 390, "height": 844}, accept_downloads=True)
     page = context.new_page()
     page.set_default_timeout(30_000)
     try:
