@@ -122,6 +122,8 @@ def create_invitation(assessment_id: int):
     except BadBody as exc:
         abort(400, f"The request body must be a JSON object with name and email: {exc}.")
     days, multiplier = data.get("expires_days", company.DEFAULT_EXPIRY_DAYS), data.get("time_multiplier", 1.0)
+    if isinstance(days, float) and days.is_integer():
+        days = int(days)  # 130.0 is an integer in JSON Schema; 12.7 is not
     if isinstance(days, bool) or not isinstance(days, int):
         abort(400, "expires_days: must be a whole number")
     if isinstance(multiplier, bool) or not isinstance(multiplier, int | float):

@@ -122,7 +122,7 @@ def forgot():
         return render_template("company/forgot.html")
     accounts.request_password_reset(session=get_session(), email=request.form.get("email", ""),
                                     secret_key=current_app.config["SECRET_KEY"], base_url=_base_url(),
-                                    mail_settings=_mail_settings())
+                                    mail_settings=_mail_settings(), client=request.remote_addr or "")
     return render_template("company/forgot.html", sent=RESET_REPLY)
 
 
@@ -292,10 +292,10 @@ def invite_csv(assessment_id: int):
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         abort(400, "file: choose a CSV file of name,email lines")
-    created = company.invite_csv(session=get_session(), actor=g.actor, assessment_id=assessment_id,
-                                 data=upload.read(), options=_options(request.form))
-    return render_template("company/invited.html", created=created, assessment_id=assessment_id,
-                           base_url=_base_url())
+    result = company.invite_csv(session=get_session(), actor=g.actor, assessment_id=assessment_id,
+                                data=upload.read(), options=_options(request.form))
+    return render_template("company/invited.html", created=result.created, already_invited=result.already_invited,
+                           assessment_id=assessment_id, base_url=_base_url())
 
 
 # --- one candidate -----------------------------------------------------------------------------------
@@ -330,7 +330,7 @@ def extend(invitation_id: int):
     except ValueError:
         abort(400, "extra_days and time_multiplier: must be numbers")
     company.extend_invitation(session=get_session(), actor=g.actor, invitation_id=invitation_id, extra_days=days,
-                              time_multiplier=multiplier)
+                              time_multiplier=multiplier, seen_expires_at=request.form.get("expires_seen"))
     flash("Saved.")
     return redirect(url_for("company.candidate", invitation_id=invitation_id))
 
@@ -349,7 +349,7 @@ def users():
     invite_email = request.form.get("email", "") if request.method == "POST" else None
     data = accounts.users_page(session=get_session(), actor=g.actor, invite_email=invite_email,
                                role=request.form.get("role", "member"), secret_key=current_app.config["SECRET_KEY"],
-                               base_url=_base_url())
+                               base_url=_base_url(), mail_settings=_mail_settings())
     return render_template("company/users.html", **data)
 
 

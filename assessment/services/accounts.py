@@ -8,13 +8,15 @@ always gets the same reply.
 import datetime as dt
 import hashlib
 import logging
+import re
 import secrets
 import smtplib
-import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from email.message import EmailMessage
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import text
 from sqlmodel import Session, func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -34,6 +36,10 @@ MAX_PASSWORD_LENGTH = 256
 LOGIN_WINDOW = dt.timedelta(minutes=15)
 MAX_FAILURES_PER_ACCOUNT = 5
 MAX_FAILURES_PER_CLIENT = 30
+#: Password-reset requests: at most this many per email, and from one client address, within
+#: LOGIN_WINDOW; more get the same reply but no mail (the reply never says which).
+MAX_RESETS_PER_ACCOUNT = 3
+MAX_RESETS_PER_CLIENT = 10
 RESET_MAX_AGE = dt.timedelta(hours=1)
 SETUP_MAX_AGE = dt.timedelta(days=7)
 API_KEY_PREFIX = "ak_"
@@ -44,6 +50,9 @@ ROLES = ("admin", "member")
 #: A hash of a random password, checked when the email is unknown so that both answers take
 #: as long (no account enumeration by timing).
 _DUMMY_HASH = generate_password_hash(secrets.token_hex(16), method=PASSWORD_METHOD)
+#: Mail goes out on this bounded pool (a request never starts a thread of its own): a flood of
+#: requests queues behind two SMTP connections instead of holding a thread each.
+_mail_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="mail")
 
 
 class AccountError(ServiceError):
@@ -75,11 +84,26 @@ class Actor:
         return self.role == "admin"
 
 
+#: local@domain (ASCII): one @; a local part of 1-64 letters, digits and .!#$%&'*+/=?^_`{|}~-
+#: (no quotes, spaces or angle brackets); a domain of at least two dot-separated labels of
+#: letters, digits and inner hyphens, the last of 2-63 letters. At most 254 characters in all.
+#: The same pattern is in the API's OpenAPI document.
+EMAIL_PATTERN = (r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}"
+                 r"@([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$")
+_EMAIL = re.compile(EMAIL_PATTERN)
+
+
 def normalize_email(email: str) -> str:
-    email = (email or "").strip().lower()
-    if not email or len(email) > 254 or "@" not in email or email.startswith("@") or email.endswith("@") \
-            or any(c.isspace() for c in email):
-        raise AccountError(f"email: {email[:60]!r} is not an email address")
+    """The address lower-cased, or AccountError naming the field and what is wrong."""
+    email = (email or "").strip().lower() if isinstance(email, str) else ""
+    shown = f"{email[:60]!r}"
+    if not email:
+        raise AccountError("email: an email address is required")
+    if len(email) > 254:
+        raise AccountError(f"email: {shown}... is longer than 254 characters")
+    if _EMAIL.fullmatch(email) is None:
+        raise AccountError(f"email: {shown} is not an email address (expected name@domain.example: one @, "
+                           "1 to 64 characters before it, a dotted domain, no spaces, quotes or angle brackets)")
     return email
 
 
@@ -142,27 +166,40 @@ def _store_password(session: Session, user: CompanyUser, password: str) -> None:
 
 
 def users_page(*, session: Session, actor: Actor, invite_email: str | None = None, role: str = "member",
-               secret_key: str = "", base_url: str = "") -> dict:
-    """The company's users; with `invite_email`, first add that user and return their one-time
-    setup link (valid for SETUP_MAX_AGE)."""
+               secret_key: str = "", base_url: str = "", mail_settings: dict | None = None) -> dict:
+    """The company's users; with `invite_email`, first add that user and mail them a one-time
+    setup link (valid for SETUP_MAX_AGE; logged when no mail server is configured).
+
+    An address that already has an account with another company gets the same answer (`added`)
+    and a mail telling its owner, so the admin learns nothing about other companies' users."""
     _require_admin(actor)
-    setup_link = None
+    added = None
     if invite_email is not None:
+        write_transaction(session)  # read, then write: hold the write lock (SQLite) from the start
         if role not in ROLES:
             raise AccountError(f"role: {role!r} is not admin or member")
         email = normalize_email(invite_email)
-        if session.exec(select(CompanyUser).where(CompanyUser.email == email)).first() is not None:
-            raise AccountError(f"email: {email} already has an account", status=409)
-        user = CompanyUser(company_id=actor.company_id, email=email, role=role)
-        session.add(user)
-        session.flush()
+        existing = session.exec(select(CompanyUser).where(CompanyUser.email == email)).first()
+        if existing is not None and existing.company_id == actor.company_id:
+            raise AccountError(f"email: {email} is already a user of this company", status=409)
         audit(session, actor, "user.added", email, role=role)
-        session.commit()
-        setup_link = setup_url(user=user, secret_key=secret_key, base_url=base_url)
+        if existing is None:
+            user = CompanyUser(company_id=actor.company_id, email=email, role=role)
+            session.add(user)
+            session.flush()
+            session.commit()
+            body = (f"{actor.company_name} added you to its screening workspace. Set your password within "
+                    f"{SETUP_MAX_AGE.days} days:\n{setup_url(user=user, secret_key=secret_key, base_url=base_url)}\n")
+        else:
+            session.commit()
+            body = (f"{actor.company_name} tried to add this address to its screening workspace, but it already "
+                    "has an account with another company. Ask them to add a different address.\n")
+        _mail_pool.submit(send_mail, mail_settings or {}, email, "Your screening workspace account", body)
+        added = email
     users = session.exec(select(CompanyUser).where(CompanyUser.company_id == actor.company_id)
                          .order_by(CompanyUser.email)).all()
     return {"users": [{"email": u.email, "role": u.role, "active": u.is_active, "has_password": bool(u.password_hash),
-                       "last_login_at": u.last_login_at} for u in users], "setup_link": setup_link}
+                       "last_login_at": u.last_login_at} for u in users], "added": added}
 
 
 def setup_url(*, user: CompanyUser, secret_key: str, base_url: str) -> str:
@@ -179,22 +216,27 @@ def _require_admin(actor: Actor) -> None:
 def authenticate(*, session: Session, email: str, password: str, client: str,
                  now: dt.datetime | None = None) -> CompanyUser:
     """The user, or AccountError (401 for a wrong email or password, same text either way;
-    429 once the rate limit is reached)."""
-    write_transaction(session)  # read, then write: hold the write lock (SQLite) from the start
+    429 once the rate limit is reached).
+
+    The password hash (scrypt, ~0.1-0.4 s) is checked with no transaction open, so sign-ins never
+    hold the database's write lock while hashing (candidates' answer saves wait for that lock);
+    the lock is taken afterwards, only to re-check the limit and record the attempt. A burst of
+    parallel guesses may all be hashed, but only those within the limit get an answer."""
     now = now or utcnow()
     email = (email or "").strip().lower()[:254]
     email_hash, client = _hash_email(email), (client or "unknown")[:64]
-    since = now - LOGIN_WINDOW
-    failures = select(func.count()).select_from(LoginAttempt).where(
-        LoginAttempt.created_at > since, LoginAttempt.succeeded.is_(False))
-    by_account = session.exec(failures.where(LoginAttempt.email_hash == email_hash)).one()
-    by_client = session.exec(failures.where(LoginAttempt.client == client)).one()
-    if by_account >= MAX_FAILURES_PER_ACCOUNT or by_client >= MAX_FAILURES_PER_CLIENT:
-        raise AccountError("Too many failed sign-in attempts. Wait 15 minutes and try again.", status=429)
+    _check_login_limit(session, email_hash, client, now)
     user = session.exec(select(CompanyUser).where(CompanyUser.email == email)).first() if email else None
     stored = user.password_hash if user is not None and user.is_active and user.password_hash else _DUMMY_HASH
+    user_id = user.id if user is not None else None
+    session.rollback()  # end the read transaction: nothing is locked while hashing
     ok = check_password_hash(stored, password or "") and stored is not _DUMMY_HASH
+    _lock_attempts(session)
+    _check_login_limit(session, email_hash, client, now)  # parallel failures may have landed meanwhile
     session.add(LoginAttempt(email_hash=email_hash, client=client, succeeded=ok, created_at=now))
+    if ok:
+        user = session.get(CompanyUser, user_id)
+        ok = user is not None and user.is_active and user.password_hash == stored
     if ok:
         user.last_login_at = now
         session.add(user)
@@ -202,6 +244,34 @@ def authenticate(*, session: Session, email: str, password: str, client: str,
     if not ok:
         raise AccountError("The email or password is wrong.", status=401)
     return user
+
+
+#: The PostgreSQL advisory-lock key that serialises counting and recording login/reset attempts.
+_ATTEMPTS_LOCK_KEY = 0x6C6F67696E  # "login"
+
+
+def _lock_attempts(session: Session) -> None:
+    """Begin a write transaction in which no other request counts or records attempts until this
+    one commits: SQLite's write lock, or a transaction-level advisory lock on PostgreSQL (there
+    is no row to lock for an unknown email or a client)."""
+    write_transaction(session)
+    if session.get_bind().dialect.name == "postgresql":
+        session.connection().execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _ATTEMPTS_LOCK_KEY})
+
+
+def _recent(session: Session, now: dt.datetime, *, email_hash: str, client: str, succeeded: bool) -> tuple[int, int]:
+    """How many attempts of this outcome, for this email hash and from this client, in the window."""
+    attempts = select(func.count()).select_from(LoginAttempt).where(
+        LoginAttempt.created_at > now - LOGIN_WINDOW, LoginAttempt.succeeded.is_(succeeded))
+    return (session.exec(attempts.where(LoginAttempt.email_hash == email_hash)).one(),
+            session.exec(attempts.where(LoginAttempt.client == client)).one())
+
+
+def _check_login_limit(session: Session, email_hash: str, client: str, now: dt.datetime) -> None:
+    by_account, by_client = _recent(session, now, email_hash=email_hash, client=client, succeeded=False)
+    if by_account >= MAX_FAILURES_PER_ACCOUNT or by_client >= MAX_FAILURES_PER_CLIENT:
+        session.rollback()
+        raise AccountError("Too many failed sign-in attempts. Wait 15 minutes and try again.", status=429)
 
 
 def actor_for_session(*, session: Session, user_id, stamp) -> Actor | None:
@@ -256,19 +326,35 @@ def check_password_token(*, token: str, secret_key: str, purpose: str = "reset")
 
 
 def request_password_reset(*, session: Session, email: str, secret_key: str, base_url: str,
-                           mail_settings: dict) -> None:
-    """Send a reset link if the account exists. The caller answers the same either way, and the
-    mail goes out on a thread so that the answer takes as long either way."""
+                           mail_settings: dict, client: str = "", now: dt.datetime | None = None) -> bool:
+    """Send a reset link if the account exists and the limits allow. The caller answers the same
+    either way (the return value, whether a mail was queued, is for tests and logs only).
+
+    Every request is counted (in `login_attempt`, under a "reset:"-prefixed email hash and client
+    so sign-in limits are not touched): at most MAX_RESETS_PER_ACCOUNT per email and
+    MAX_RESETS_PER_CLIENT per client address within LOGIN_WINDOW. The mail goes out on a bounded
+    pool, so the answer takes as long whether or not the account exists."""
     try:
         email = normalize_email(email)
     except AccountError:
-        return
+        return False
+    now = now or utcnow()
+    email_hash, client = _hash_email("reset:" + email), "reset:" + (client or "unknown")[:58]
+    _lock_attempts(session)  # count, then record: serialised, so a parallel flood is limited too
+    by_account, by_client = _recent(session, now, email_hash=email_hash, client=client, succeeded=False)
+    if by_account >= MAX_RESETS_PER_ACCOUNT or by_client >= MAX_RESETS_PER_CLIENT:
+        session.rollback()
+        log.warning("password reset limit reached (client %s)", client)
+        return False
+    session.add(LoginAttempt(email_hash=email_hash, client=client, succeeded=False, created_at=now))
     user = session.exec(select(CompanyUser).where(CompanyUser.email == email)).first()
+    session.commit()
     if user is None or not user.is_active:
-        return
+        return False
     link = f"{base_url.rstrip('/')}/company/reset/{make_password_token(user=user, secret_key=secret_key)}"
-    threading.Thread(target=send_mail, args=(mail_settings, email, "Reset your password",
-                                             f"Set a new password within an hour:\n{link}\n"), daemon=True).start()
+    _mail_pool.submit(send_mail, mail_settings, email, "Reset your password",
+                      f"Set a new password within an hour:\n{link}\n")
+    return True
 
 
 def send_mail(settings: dict, to: str, subject: str, body: str) -> None:

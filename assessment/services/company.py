@@ -277,6 +277,15 @@ class NewInvitation:
 
 
 @dataclass
+class CsvImport:
+    """What a CSV upload did: the new invitations, and the lines skipped because that email
+    already has an active invitation to the assessment (`line N: email: ... already invited`)."""
+
+    created: list[NewInvitation]
+    already_invited: list[str]
+
+
+@dataclass
 class InvitationOptions:
     expires_days: int = DEFAULT_EXPIRY_DAYS
     time_multiplier: float = 1.0
@@ -312,6 +321,21 @@ def _add_invitations(session: Session, actor: Actor, assessment_id: int, people:
     return created
 
 
+def _actively_invited(session: Session, profile: AssessmentProfile, emails: list[str],
+                      now: dt.datetime) -> set[str]:
+    """Which of `emails` already have an active (not revoked, not expired) invitation to any
+    version of the assessment. Called with the family's current version row-locked (PostgreSQL)
+    or the write lock held (SQLite), so two uploads cannot both find an email uninvited."""
+    versions = select(AssessmentProfile.assessment_id).where(AssessmentProfile.family_id == profile.family_id)
+    rows = session.exec(select(Invitation.email, Invitation.expires_at).where(
+        Invitation.assessment_id.in_(versions), Invitation.email.in_(emails), Invitation.revoked_at.is_(None))).all()
+    return {email for email, expires_at in rows if expires_at is None or _aware(expires_at) > now}
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
+
+
 def _mail_links(created: list[NewInvitation], title: str, options: InvitationOptions) -> None:
     for inv in created:
         send_mail(options.mail_settings, inv.email, f"Your invitation: {title}",
@@ -322,9 +346,12 @@ def invite(*, session: Session, actor: Actor, assessment_id: int, name: str, ema
            options: InvitationOptions, now: dt.datetime | None = None) -> NewInvitation:
     write_transaction(session)  # read, then write: hold the write lock (SQLite) from the start
     now = now or utcnow()
-    profile = _own_profile(session, actor, assessment_id)
+    profile = _own_profile(session, actor, assessment_id, lock=True)
     name, email = _check_name(name), normalize_email(email)
     _check_options(options)
+    if _actively_invited(session, profile, [email], now):
+        raise CompanyError(f"email: {email} is already invited to this assessment (an active invitation: resend or "
+                           "extend it from the candidate's page)", status=409)
     [created] = _add_invitations(session, actor, profile.assessment_id, [(name, email)], options, now)
     audit(session, actor, "invitation.created", email, invitation_id=created.id, assessment_id=profile.assessment_id,
           time_multiplier=options.time_multiplier)
@@ -333,8 +360,8 @@ def invite(*, session: Session, actor: Actor, assessment_id: int, name: str, ema
     return created
 
 
-def parse_candidates_csv(text: str) -> list[tuple[str, str]]:
-    """Rows of name,email (a header line `name,email` is optional). Every bad line is reported
+def parse_candidates_csv(text: str) -> list[tuple[int, str, str]]:
+    """(line, name, email) of each row of name,email (a header line `name,email` is optional). Every bad line is reported
     as `line N: field: reason`; any problem refuses the whole file."""
     problems, people, seen = [], [], {}
     rows = list(csv.reader(io.StringIO(text)))
@@ -358,7 +385,7 @@ def parse_candidates_csv(text: str) -> list[tuple[str, str]]:
             problems.append(f"line {number}: email: {email} is also on line {seen[email]}")
             continue
         seen[email] = number
-        people.append((name, email))
+        people.append((number, name, email))
     if problems:
         raise CompanyError(f"{len(problems)} line(s) of the file have problems; nobody was invited.",
                            status=422, problems=problems)
@@ -368,23 +395,29 @@ def parse_candidates_csv(text: str) -> list[tuple[str, str]]:
 
 
 def invite_csv(*, session: Session, actor: Actor, assessment_id: int, data: bytes, options: InvitationOptions,
-               now: dt.datetime | None = None) -> list[NewInvitation]:
-    """All or nothing: one bad line and nobody is invited."""
+               now: dt.datetime | None = None) -> CsvImport:
+    """All or nothing: one bad line and nobody is invited. Emails that already have an active
+    invitation to the assessment are skipped and reported by line, so uploading the same file
+    twice (or two uploads at once) invites each person once."""
     write_transaction(session)  # read, then write: hold the write lock (SQLite) from the start
     now = now or utcnow()
-    profile = _own_profile(session, actor, assessment_id)
+    profile = _own_profile(session, actor, assessment_id, lock=True)
     _check_options(options)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise CompanyError("file: not UTF-8 text (save the sheet as CSV UTF-8)", status=422) from None
-    people = parse_candidates_csv(text)
+    lines = parse_candidates_csv(text)
+    invited = _actively_invited(session, profile, [email for _, _, email in lines], now)
+    already = [f"line {number}: email: {email} is already invited (an active invitation)"
+               for number, _, email in lines if email in invited]
+    people = [(name, email) for _, name, email in lines if email not in invited]
     created = _add_invitations(session, actor, profile.assessment_id, people, options, now)
     audit(session, actor, "invitation.imported", f"{len(created)} candidates", assessment_id=profile.assessment_id,
-          invitation_ids=[c.id for c in created])
+          invitation_ids=[c.id for c in created], already_invited=len(already))
     session.commit()
     _mail_links(created, session.get(Assessment, profile.assessment_id).title, options)
-    return created
+    return CsvImport(created, already)
 
 
 def _own_invitation(session: Session, actor: Actor, invitation_id) -> tuple[Invitation, AssessmentProfile]:
@@ -444,16 +477,35 @@ def revoke_invitation(*, session: Session, actor: Actor, invitation_id: int, now
 
 
 def extend_invitation(*, session: Session, actor: Actor, invitation_id: int, extra_days: int = 0,
-                      time_multiplier: float | None = None, now: dt.datetime | None = None) -> int:
+                      time_multiplier: float | None = None, seen_expires_at: str | None = None,
+                      now: dt.datetime | None = None) -> int:
     """More days to start, and/or more time per section (an accommodation). The multiplier is
-    applied by the server clock when the candidate begins, so it can change only before then."""
+    applied by the server clock when the candidate begins, so it can change only before then.
+
+    `seen_expires_at` (required with `extra_days`: the form sends the expiry it showed, ISO 8601,
+    "" for none) makes the extension idempotent: if the expiry is no longer that one (a double submit, another admin),
+    nothing changes and the answer is 409 with the current expiry."""
     write_transaction(session)  # read, then write: hold the write lock (SQLite) from the start
     now = now or utcnow()
     inv, _ = _own_invitation(session, actor, invitation_id)
+    inv = session.exec(select(Invitation).where(Invitation.id == inv.id).with_for_update()
+                       .execution_options(populate_existing=True)).one()  # PostgreSQL: wait for a parallel extend
     if inv.revoked_at is not None:
         raise CompanyError("This invitation was revoked.", status=409)
     if not 0 <= extra_days <= MAX_EXPIRY_DAYS:
         raise CompanyError(f"extra_days: 0 to {MAX_EXPIRY_DAYS}")
+    if extra_days:
+        if seen_expires_at is None:
+            raise CompanyError("expires_seen: missing (the expiry the page showed); reload the page and extend again")
+        try:
+            seen = _aware(dt.datetime.fromisoformat(seen_expires_at)) if seen_expires_at else None
+        except ValueError:
+            raise CompanyError("expires_seen: not a date and time; reload the page") from None
+        current = _aware(inv.expires_at) if inv.expires_at is not None else None
+        if seen != current:
+            shown = current.strftime("%Y-%m-%d %H:%M UTC") if current else "no expiry"
+            raise CompanyError(f"extra_days: the link's expiry has changed since this page was loaded (now {shown}); "
+                               "nothing was extended. Reload the page to extend it again.", status=409)
     if time_multiplier is not None:
         if not 1.0 <= time_multiplier <= MAX_MULTIPLIER:
             raise CompanyError(f"time_multiplier: 1.0 to {MAX_MULTIPLIER}")
@@ -462,7 +514,7 @@ def extend_invitation(*, session: Session, actor: Actor, invitation_id: int, ext
                                "when they begin", status=409)
         inv.time_multiplier = time_multiplier
     if extra_days:
-        inv.expires_at = max(inv.expires_at or now, now) + dt.timedelta(days=extra_days)
+        inv.expires_at = max(_aware(inv.expires_at) if inv.expires_at else now, now) + dt.timedelta(days=extra_days)
     session.add(inv)
     audit(session, actor, "invitation.extended", inv.email or "", invitation_id=inv.id, extra_days=extra_days,
           time_multiplier=inv.time_multiplier)

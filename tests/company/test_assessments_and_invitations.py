@@ -151,8 +151,11 @@ def test_statuses_revoke_resend_and_expiry(client, app, tenants, login, db_sessi
     inv.expires_at = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
     db_session.add(inv)
     db_session.commit()
-    assert 'id="candidate-status">expired' in detail(waiting)
-    assert client.post(f"/company/candidates/{waiting}/extend", data={"extra_days": "2"}).status_code == 302
+    page = detail(waiting)
+    assert 'id="candidate-status">expired' in page
+    seen = re.search(r'name="expires_seen" value="([^"]*)"', page).group(1)
+    assert client.post(f"/company/candidates/{waiting}/extend", data={"extra_days": "2", "expires_seen": seen}
+                       ).status_code == 302
     assert 'id="candidate-status">invited' in detail(waiting)
     # revoke: the link is gone, like one that never existed
     assert client.post(f"/company/candidates/{waiting}/revoke").status_code == 302
