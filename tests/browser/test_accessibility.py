@@ -185,7 +185,11 @@ def test_reduced_motion_is_honoured(page, ux_app, live_server):
     page.goto(invitation(ux_app, live_server, sections=("uxb",)))
     page.click("#begin")
     page.click("#start-section")
-    page.get_by_role("textbox", name="Your code (Python)").click()
+    # The editor's own content element, once CodeMirror has replaced the plain textarea (the
+    # textarea keeps the same name while it is hidden, so a role query can land on it).
+    editor = page.locator('[data-testid="code-editor"] .cm-content')
+    editor.wait_for(state="visible")
+    editor.focus()
     assert page.evaluate(animated) > 0, "without the preference the cursor blinks"
     page.emulate_media(reduced_motion="reduce")
     assert page.evaluate(animated) == 0
