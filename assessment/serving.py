@@ -44,6 +44,9 @@ def gunicorn_options(*, host: str, port: int, workers: int, threads: int) -> dic
         "threads": threads,
         # A sample run waits for the sandbox (bounded by the item's limits, about 30 s at most).
         "timeout": 60,
+        # Candidates pause between answers: keep their connections (parked in gthread's poller,
+        # not holding a thread) instead of making every request reconnect after 2 s.
+        "keepalive": 30,
         "graceful_timeout": 20,
         # The app writes one JSON access line per request itself, with tokens redacted;
         # gunicorn's own access log would print the raw path, token included.
