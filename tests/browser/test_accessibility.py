@@ -190,6 +190,8 @@ def test_reduced_motion_is_honoured(page, ux_app, live_server):
     editor = page.locator('[data-testid="code-editor"] .cm-content')
     editor.wait_for(state="visible")
     editor.focus()
+    # CodeMirror starts the cursor's blink on its next frame after focus: wait for it, bounded.
+    page.wait_for_function(f"({animated})() > 0", timeout=10_000)
     assert page.evaluate(animated) > 0, "without the preference the cursor blinks"
     page.emulate_media(reduced_motion="reduce")
     assert page.evaluate(animated) == 0
