@@ -373,6 +373,19 @@ with app.app_context():
 
 # --- checks on the database afterwards ------------------------------------------------------------
 
+#: What must hold after any run: (a query counting violations, what a violation is).
+INVARIANTS = (
+    ("SELECT count(*) FROM (SELECT section_attempt_id, position FROM response "
+     "GROUP BY section_attempt_id, position HAVING count(*) > 1) d", "duplicated response position(s)"),
+    ("SELECT count(*) FROM section_attempt s JOIN attempt a ON a.id = s.attempt_id "
+     "WHERE a.status = 'completed' AND s.status != 'closed'", "section(s) of finished attempts still open"),
+    ("SELECT count(*) FROM section_attempt WHERE status = 'closed' AND score IS NULL",
+     "closed section(s) without a score"),
+    ("SELECT count(*) FROM (SELECT response_id FROM code_run WHERE kind = 'hidden' AND status = 'done' "
+     "GROUP BY response_id HAVING count(*) > 1) d", "code submission(s) graded more than once"),
+)
+
+
 def check_database(database_url: str, assessment_id: int, acked: dict, wait_grading: float) -> list[str]:
     from sqlalchemy import create_engine, text
 
@@ -407,25 +420,10 @@ def check_database(database_url: str, assessment_id: int, acked: dict, wait_grad
         if lost:
             problems.append(f"{lost} acknowledged answer(s) missing or different in the database: "
                             + " | ".join(examples[:3]))
-        duplicates = connection.execute(text(
-            "SELECT count(*) FROM (SELECT section_attempt_id, position FROM response "
-            "GROUP BY section_attempt_id, position HAVING count(*) > 1) d")).scalar()
-        if duplicates:
-            problems.append(f"{duplicates} duplicated response position(s)")
-        open_sections = connection.execute(text(
-            "SELECT count(*) FROM section_attempt s JOIN attempt a ON a.id = s.attempt_id "
-            "WHERE a.status = 'completed' AND s.status != 'closed'")).scalar()
-        if open_sections:
-            problems.append(f"{open_sections} section(s) of finished attempts still open")
-        unscored = connection.execute(text(
-            "SELECT count(*) FROM section_attempt WHERE status = 'closed' AND score IS NULL")).scalar()
-        if unscored:
-            problems.append(f"{unscored} closed section(s) without a score")
-        double_graded = connection.execute(text(
-            "SELECT count(*) FROM (SELECT response_id FROM code_run WHERE kind = 'hidden' AND status = 'done' "
-            "GROUP BY response_id HAVING count(*) > 1) d")).scalar()
-        if double_graded:
-            problems.append(f"{double_graded} code submission(s) graded more than once")
+        for sql, message in INVARIANTS:
+            count = connection.execute(text(sql)).scalar()
+            if count:
+                problems.append(f"{count} {message}")
     engine.dispose()
     return problems
 
