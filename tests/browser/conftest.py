@@ -98,9 +98,18 @@ SCROLLERS_SETTLED = """() => [...document.querySelectorAll('.table-scroll, .math
 
 
 def set_width(page, width: int, height: int) -> None:
-    """Resize the viewport, then wait until static/js/scrollers.js has given each box that now
-    scrolls sideways its Tab stop (and taken it from each that no longer does)."""
-    page.set_viewport_size({"width": width, "height": height})
+    """Resize the viewport, then wait until the page has handled its resize event (so
+    static/js/scrollers.js has re-fitted its boxes) and each box that now scrolls sideways has
+    its Tab stop (and each that no longer does has lost it).
+
+    The new width is laid out before Chromium dispatches `resize` (at its next frame): measured
+    in between, an inline formula that has just become too wide is not yet marked `too-wide`,
+    SCROLLERS_SETTLED does not look at it, and the page scrolls sideways (the intermittent
+    "item-single @320" reflow failure). A listener added now runs after scrollers.js's own."""
+    if page.viewport_size != {"width": width, "height": height}:  # an unchanged size fires no event
+        page.evaluate("() => { window.__resized = new Promise(done => addEventListener('resize', done, {once: true})); }")
+        page.set_viewport_size({"width": width, "height": height})
+        page.evaluate("() => window.__resized")
     page.wait_for_function(f"() => document.documentElement.clientWidth === {width}")
     page.wait_for_function(SCROLLERS_SETTLED)
 
