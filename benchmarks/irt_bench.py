@@ -25,7 +25,7 @@ Workloads (targets from issue 3):
 5. Sparse calibration, 10,000 persons x 2,000 items, 30 responses each (multistage, CAT-like):
    under 60 s, recovery reported.
 6. Next-item selection latency on a 10,000-item 3PL bank: p50 / p99 per call.
-7. ``--large`` (run alone, once: it takes the machine for a minute or two): sparse calibration
+7. ``--large`` (run alone, under the bench lock: about 15 s on the idle machine): sparse calibration
    of 100,000 persons x 5,000 items, 30 responses each (a CAT-like window of items around each
    person's ability), from long-form input (``SparseResponses``, no persons x items matrix),
    with ``se="block"``: target under 60 s and under 4 GB (peak resident memory of the process).
