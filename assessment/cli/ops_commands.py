@@ -1,4 +1,5 @@
 """Commands that run the service: serve (gunicorn or the dev server), sweeper, worker."""
+import os
 import signal
 import threading
 
@@ -49,7 +50,10 @@ def sweeper() -> None:
 
 @click.command()
 @click.option("--burst", is_flag=True, help="Exit when the queues are empty (tests, batch jobs).")
-def worker(burst: bool) -> None:
+@click.option("--nice", "niceness", type=click.IntRange(0, 19), default=0, show_default=True,
+              help="Lower this worker's CPU priority: on a machine shared with web servers, grading "
+                   "and report rendering then take only what answer saves leave over (10 is a good value).")
+def worker(burst: bool, niceness: int) -> None:
     """A queue worker on Redis (REDIS_URL): grades code in the sandbox and renders reports.
 
     Run as many as there are cores for grading, on any machine that reaches the database and
@@ -62,6 +66,8 @@ def worker(burst: bool) -> None:
         _fail("REDIS_URL is not set: without a queue the web servers grade in-process and no worker is needed. "
               "Set ASSESSMENT_REDIS_URL=redis://127.0.0.1:6379/0 (or REDIS_URL).")
     configure_json_logging()
+    if niceness:
+        os.nice(niceness)
     run_worker(app.config["REDIS_URL"], burst=burst, app=app)
 
 

@@ -21,6 +21,7 @@ a recalibration) or a new template gives a new file; the same data is never rend
 """
 from __future__ import annotations
 
+import atexit
 import concurrent.futures
 import functools
 import hashlib
@@ -43,9 +44,16 @@ from reports import charts
 log = logging.getLogger(__name__)
 
 RENDER_WORKERS = 2
-"""Background render threads: one per core of the target machine (weasyprint is CPU-bound)."""
+"""Render processes per pool: one per core of the target machine (weasyprint is CPU-bound)."""
+RENDER_NICE = 10
+"""How much lower than the web's the render processes' CPU priority is: a burst of study plans
+(a cohort finishing together) then takes only the CPU that answer saves leave over, instead of
+queueing every candidate's next request behind a second of layout."""
 WAIT_SECONDS = 30.0
 """How long a plain download (no JavaScript) waits for a first render before answering 'retry'."""
+CLAIM_SECONDS = 180.0
+"""A render claimed by another process and not finished after this long is taken over (its
+process died): a render takes seconds."""
 
 
 class ReportError(ServiceError):
@@ -240,6 +248,8 @@ class Job:
     error: str | None = None
     future: concurrent.futures.Future | None = None
     started: float = 0.0
+    elsewhere: bool = False
+    """Another process claimed this render: wait for its file (``future`` is None)."""
 
 
 def render_to_file(kind: str, facts: dict, path: Path, on_stage=None) -> Path:
@@ -259,20 +269,53 @@ def process_usage() -> tuple[float, float]:
     return usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
 
 
+def _lower_priority(nice: int) -> None:
+    """Initializer of a render process: yield the CPU to the web's requests."""
+    if nice:
+        os.nice(nice)
+
+
+def _claim(path: Path) -> bool:
+    """Take the render of ``path`` for this process; False while another process holds a fresh
+    claim (several web workers poll for the same candidate's plan: one renders it)."""
+    claim = path.with_suffix(".claim")
+    claim.parent.mkdir(parents=True, exist_ok=True)
+    for _ in range(2):
+        try:
+            os.close(os.open(claim, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+            return True
+        except FileExistsError:
+            try:
+                if time.time() - claim.stat().st_mtime < CLAIM_SECONDS:
+                    return False
+                claim.unlink()  # stale: its renderer died; take it over
+            except FileNotFoundError:
+                pass  # released meanwhile: try again
+    return False
+
+
+def _release(path: Path) -> None:
+    path.with_suffix(".claim").unlink(missing_ok=True)
+
+
 class Renderer:
-    """A small pool of render workers; one job per (attempt, kind, data digest) at a time.
+    """A small pool of render workers; one job per (attempt, kind, data digest) at a time, and
+    one process rendering it across every pool that shares the cache folder.
 
-    Threads by default: the download button then hears each stage (composing, layout,
-    writing). weasyprint holds the GIL, so threads use one core; ``processes=True`` renders in
-    worker processes (one per core, fonts loaded once per process) for throughput, with the
-    stage known only as queued or rendering."""
+    Processes by default, at a lower CPU priority (``nice``): weasyprint holds the GIL for about
+    a second per plan, and in a web worker's threads it would stall every request that worker
+    serves. The stage is then known as queued or rendering. ``processes=False`` renders in
+    threads of this process (the benchmark's comparison), where each stage (composing, layout,
+    writing) is heard."""
 
-    def __init__(self, workers: int = RENDER_WORKERS, *, processes: bool = False):
+    def __init__(self, workers: int = RENDER_WORKERS, *, processes: bool = True, nice: int = RENDER_NICE):
         if processes:
             import multiprocessing
 
             self._pool = concurrent.futures.ProcessPoolExecutor(
-                max_workers=workers, mp_context=multiprocessing.get_context("forkserver"))
+                max_workers=workers, mp_context=multiprocessing.get_context("forkserver"),
+                initializer=_lower_priority, initargs=(nice,))
+            atexit.register(self._pool.shutdown, wait=True, cancel_futures=True)  # before the interpreter tears down
         else:
             self._pool = concurrent.futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="report")
         self._processes = processes
@@ -284,6 +327,8 @@ class Renderer:
             job = self._jobs.get(path)
             if job is not None and job.error is None:
                 return job
+            if not _claim(path):
+                return Job(stage="layout", elsewhere=True, started=time.monotonic())
             job = self._jobs[path] = Job(started=time.monotonic())
             if self._processes:
                 job.stage = "layout"
@@ -307,6 +352,7 @@ class Renderer:
 
     def _done(self, job: Job, path: Path, exc: BaseException | None) -> None:
         with self._lock:
+            _release(path)
             if exc is not None:  # the status call reports it; the next request retries
                 if job.error is None:
                     log.error("rendering %s failed: %r", path.name, exc)
@@ -337,7 +383,8 @@ _RENDERER_LOCK = threading.Lock()
 
 def renderer():
     """The process's render pool, started on first use (never at import): queue workers on
-    Redis when the app has REDIS_URL (scale-out), else threads in this process."""
+    Redis when the app has REDIS_URL (scale-out), else one render process of lower priority
+    beside this web process."""
     global _RENDERER
     redis_url = None
     try:
@@ -353,7 +400,7 @@ def renderer():
             if not isinstance(_RENDERER, RedisRenderer):
                 _RENDERER = RedisRenderer(redis_url)
         elif _RENDERER is None or not isinstance(_RENDERER, Renderer):
-            _RENDERER = Renderer()
+            _RENDERER = Renderer(workers=1)  # per web process: its siblings have their own
         return _RENDERER
 
 
@@ -400,7 +447,14 @@ def download(*, session: Session, attempt_id: int, kind: str = "study_plan", sec
     """The PDF, waiting up to ``wait`` seconds for a first render (a download without JavaScript)."""
     path, job, facts = _start(session=session, attempt_id=attempt_id, kind=kind, sections_dir=sections_dir,
                               cache_dir=cache_dir)
-    if job is not None:
+    if job is not None and job.elsewhere:
+        deadline = time.monotonic() + wait
+        while not path.is_file() and time.monotonic() < deadline:
+            time.sleep(0.2)  # another process renders it: its file is the signal
+        if not path.is_file():
+            return Download("rendering", STAGES["layout"], _filename(kind, facts),
+                            message="Your study plan is still being prepared. Try again in a few seconds.")
+    elif job is not None:
         try:
             job.future.result(timeout=wait)
         except concurrent.futures.TimeoutError:

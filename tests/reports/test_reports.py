@@ -1,5 +1,6 @@
 """The study plan and the candidate report, rendered for attempts in every band: what the text
 says, what it must never say (hidden tests), how the pages look, and the cache."""
+import os
 import re
 import subprocess
 import time
@@ -346,3 +347,66 @@ def test_candidate_report_says_pass_or_below_against_cut_scores(report_db, tmp_p
     first = facts["sections"][0]["title"]
     assert f"Below the cut score in {first}." in text
     assert text.count("Pass (") == len(scores) - 1 and "Cut score" in text
+
+
+def test_render_processes_run_at_a_lower_cpu_priority_than_the_web():
+    renderer = service.Renderer(workers=1)
+    try:
+        child = renderer._pool.submit(os.nice, 0).result(timeout=60)
+    finally:
+        renderer.shutdown()
+    assert child == min(19, os.nice(0) + service.RENDER_NICE)
+
+
+def test_two_web_processes_render_one_candidates_plan_once(report_db, tmp_path):
+    """Each gunicorn worker has its own pool; the claim file beside the cache entry makes the
+    second one wait for the first one's file instead of rendering the same plan again."""
+    app, ids, _ = report_db
+    facts, _ = view_of(app, ids["no_role"])
+    first, second = service.Renderer(workers=1, processes=False), service.Renderer(workers=1, processes=False)
+    path = tmp_path / "7" / "study_plan-abc.pdf"
+    try:
+        mine = first.submit(path, "study_plan", facts)
+        other = second.submit(path, "study_plan", facts)
+        assert other.elsewhere and other.future is None and not mine.elsewhere
+        assert mine.future.result(timeout=120) == path
+    finally:
+        first.shutdown()
+        second.shutdown()
+    assert path.read_bytes().startswith(b"%PDF")
+    assert not path.with_suffix(".claim").exists()  # released: a later data digest renders anew
+
+
+def test_a_stale_claim_of_a_dead_renderer_is_taken_over(report_db, tmp_path):
+    app, ids, _ = report_db
+    facts, _ = view_of(app, ids["no_role"])
+    path = tmp_path / "study_plan-dead.pdf"
+    claim = path.with_suffix(".claim")
+    claim.touch()
+    renderer = service.Renderer(workers=1, processes=False)
+    try:
+        assert renderer.submit(path, "study_plan", facts).elsewhere  # fresh: someone is on it
+        old = time.time() - service.CLAIM_SECONDS - 1
+        os.utime(claim, (old, old))
+        job = renderer.submit(path, "study_plan", facts)
+        assert not job.elsewhere
+        assert job.future.result(timeout=120) == path
+    finally:
+        renderer.shutdown()
+
+
+def test_a_download_waits_for_the_file_another_process_renders(report_db, tmp_path, monkeypatch):
+    from assessment.db import get_session
+
+    app, ids, _ = report_db
+    facts, _ = view_of(app, ids["no_role"])
+    path = service._cache_path(tmp_path, ids["no_role"], "study_plan", service.digest("study_plan", facts))
+    path.parent.mkdir(parents=True)
+    path.with_suffix(".claim").touch()  # "another web worker is rendering it"
+    monkeypatch.setattr(service, "renderer", lambda: service.Renderer(workers=1, processes=False))
+    with app.app_context():
+        waiting = service.download(session=get_session(), attempt_id=ids["no_role"], cache_dir=tmp_path, wait=0.5)
+        assert waiting.state == "rendering" and waiting.data is None and "still being prepared" in waiting.message
+        service.render_to_file("study_plan", facts, path)  # the other process finishes
+        done = service.download(session=get_session(), attempt_id=ids["no_role"], cache_dir=tmp_path, wait=5)
+    assert done.state == "ready" and done.data.startswith(b"%PDF")
