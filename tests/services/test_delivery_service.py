@@ -4,66 +4,19 @@ Every `now` is given explicitly, so the clock rules are checked to the second.""
 import datetime as dt
 
 import pytest
+from service_helpers import GRACE, T0, answer_until, events, on_first_item, right, start, submit, wrong
 from sqlmodel import select
 
 from assessment.content.answers import AnswerError
 from assessment.content.coding import MAX_CODE_CHARS
-from assessment.models import AssessmentSection, Event, Invitation, Item, Response, SectionAttempt
+from assessment.models import AssessmentSection, Invitation, Item, Response, SectionAttempt
 from assessment.services import delivery
 from assessment.services.delivery import DeliveryError, ErrorKind, LateAnswer
-
-T0 = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
-GRACE = 5.0
 
 
 @pytest.fixture
 def session(service_session):
     return service_session
-
-
-def _start(session, sections=("alpha",), mode="fixed", multiplier=1.0, **kwargs):
-    assessment = delivery.create_assessment(session=session, title="T", section_ids=list(sections), mode=mode,
-                                            **kwargs)
-    invitation, token = delivery.create_invitation(session=session, assessment=assessment, email="c@example.org")
-    if multiplier != 1.0:
-        invitation.time_multiplier = multiplier
-        session.commit()
-    attempt = delivery.get_or_start_attempt(session=session, invitation=invitation, now=T0)
-    return attempt, token
-
-
-def _on_first_item(session, **kwargs):
-    """An attempt whose first section is started: (attempt, section attempt, state on its first item)."""
-    attempt, _ = _start(session, **kwargs)
-    part = delivery.start_section(session=session, attempt=attempt, position=0, now=T0)
-    return attempt, part, delivery.current_state(session=session, attempt=attempt, grace_seconds=GRACE, now=T0)
-
-
-def _submit(session, attempt, state, payload, seq=1, now=T0):
-    return delivery.save_answer(session=session, attempt=attempt, response_id=state.response.id, payload=payload,
-                                seq=seq, final=True, grace_seconds=GRACE, now=now)
-
-
-def _events(session, kind):
-    return [e.payload for e in session.exec(select(Event).where(Event.kind == kind).order_by(Event.id)).all()]
-
-
-def _right(item):
-    body = item.body
-    if item.type == "single_choice":
-        return {"choice": body["key"][0]}
-    if item.type == "multiple_choice":
-        return {"choices": list(body["key"])}
-    return {"value": str(body["answer"])}
-
-
-def _wrong(item):
-    body = item.body
-    if item.type == "single_choice":
-        return {"choice": next(o["id"] for o in body["options"] if o["id"] not in body["key"])}
-    if item.type == "multiple_choice":
-        return {"choices": [body["key"][0]]}
-    return {"value": str(body["answer"] + 100)}
 
 
 # --- assessments, invitations, practice -------------------------------------------------------
@@ -132,7 +85,7 @@ def test_practice_links_are_limited_per_client_and_hour(session):
     assert len(set(tokens)) == delivery.PRACTICE_PER_HOUR
     invitation = delivery.find_invitation(session=session, token=tokens[0])
     assert invitation.is_practice
-    created = _events(session, "practice.created")
+    created = events(session, "practice.created")
     assert created[0] == {"client": delivery.hash_token("1.2.3.4")[:32], "invitation_id": invitation.id}
     with pytest.raises(DeliveryError) as raised:
         delivery.create_practice_invitation(session=session, slug="try", client_key="1.2.3.4", now=now)
@@ -156,17 +109,17 @@ def test_a_company_assessment_is_not_a_practice_test(session):
 # --- attempts and sections --------------------------------------------------------------------
 
 def test_an_attempt_copies_each_sections_limits_with_the_accommodation(session):
-    attempt, token = _start(session, sections=("alpha", "gamma"), multiplier=1.5,
+    attempt, token = start(session, sections=("alpha", "gamma"), multiplier=1.5,
                             overrides={"gamma": {"min_items": 1, "max_items": 2, "time_limit_seconds": 100}})
     parts = delivery.section_attempts(session=session, attempt=attempt)
     assert [(p.section_id, p.position, p.time_limit_seconds, p.min_items, p.max_items, p.se_target, p.status)
             for p in parts] == [("alpha", 0, 900, 3, 5, 0.3, "pending"), ("gamma", 1, 150, 1, 2, 0.3, "pending")]
     assert attempt.started_at == T0 and 0 <= attempt.seed < 2**31
-    assert _events(session, "attempt.started") == [{}]
+    assert events(session, "attempt.started") == [{}]
     visit = delivery.open_invitation(session=session, token=token)
     assert visit.attempt.id == attempt.id
     again = delivery.get_or_start_attempt(session=session, invitation=visit.invitation, now=T0)
-    assert again.id == attempt.id and len(_events(session, "attempt.started")) == 1
+    assert again.id == attempt.id and len(events(session, "attempt.started")) == 1
 
 
 def test_an_expired_invitation_cannot_begin(session):
@@ -181,7 +134,7 @@ def test_an_expired_invitation_cannot_begin(session):
 
 
 def test_sections_start_in_order_once_and_show_an_item(session):
-    attempt, _ = _start(session, sections=("alpha", "beta"))
+    attempt, _ = start(session, sections=("alpha", "beta"))
     with pytest.raises(DeliveryError, match="no section 3") as missing:
         delivery.start_section(session=session, attempt=attempt, position=2, now=T0)
     assert missing.value.kind == ErrorKind.NOT_FOUND
@@ -190,7 +143,7 @@ def test_sections_start_in_order_once_and_show_an_item(session):
     assert early.value.kind == ErrorKind.CONFLICT
     part = delivery.start_section(session=session, attempt=attempt, position=0, now=T0)
     assert (part.status, part.started_at, part.deadline_at) == ("active", T0, T0 + dt.timedelta(seconds=600))
-    assert _events(session, "section.started") == [
+    assert events(session, "section.started") == [
         {"section": "alpha", "deadline": (T0 + dt.timedelta(seconds=600)).isoformat()}]
     later = T0 + dt.timedelta(seconds=30)
     assert delivery.start_section(session=session, attempt=attempt, position=0, now=later).started_at == T0
@@ -202,7 +155,7 @@ def test_sections_start_in_order_once_and_show_an_item(session):
 
 
 def test_options_are_shuffled_per_attempt_and_shown_by_position_only(session):
-    attempt, _, state = _on_first_item(session)
+    attempt, _, state = on_first_item(session)
     order = state.response.option_order
     assert sorted(order) == ["a", "b", "c"]
     texts = {o["id"]: o["text"] for o in state.item.body["options"]}
@@ -222,9 +175,9 @@ def test_options_are_shuffled_per_attempt_and_shown_by_position_only(session):
 
 
 def test_multiple_choice_positions_map_back_to_option_ids(session):
-    attempt, _ = _start(session)
+    attempt, _ = start(session)
     part = delivery.start_section(session=session, attempt=attempt, position=0, now=T0)
-    response = _answer_until(session, attempt, part, "multiple_choice")
+    response = answer_until(session, attempt, part, "multiple_choice")
     order = response.option_order
     item = session.get(Item, response.item_id)
     save = dict(session=session, attempt=attempt, response_id=response.id, final=False, shown=True,
@@ -240,38 +193,27 @@ def test_multiple_choice_positions_map_back_to_option_ids(session):
     assert unchanged.response.answer == {"choices": []}
 
 
-def _answer_until(session, attempt, part, item_type, now=T0):
-    """Answer the fixed form right until an item of `item_type` is on screen; return it."""
-    for seq in range(1, 10):
-        state = delivery.current_state(session=session, attempt=attempt, grace_seconds=GRACE, now=now)
-        if state.item.type == item_type:
-            return state.response
-        delivery.save_answer(session=session, attempt=attempt, response_id=state.response.id,
-                             payload=_right(state.item), seq=seq, final=True, grace_seconds=GRACE, now=now)
-    raise AssertionError(f"no {item_type} item came")
-
-
 # --- saving answers ---------------------------------------------------------------------------
 
 def test_saves_are_idempotent_ordered_and_final_answers_are_scored(session):
-    attempt, _, state = _on_first_item(session)
+    attempt, _, state = on_first_item(session)
     rid, item = state.response.id, state.item
     save = dict(session=session, attempt=attempt, response_id=rid, grace_seconds=GRACE, now=T0)
-    first = delivery.save_answer(payload=_wrong(item), seq=2, final=False, **save)
+    first = delivery.save_answer(payload=wrong(item), seq=2, final=False, **save)
     assert (first.saved_seq, first.final, first.response.save_seq, first.response.saved_at) == (2, False, 2, T0)
-    stale = delivery.save_answer(payload=_right(item), seq=1, final=False, **save)
-    assert stale.saved_seq == 2 and stale.response.answer == _wrong(item)
-    retried = delivery.save_answer(payload=_wrong(item), seq=2, final=False, **save)
+    stale = delivery.save_answer(payload=right(item), seq=1, final=False, **save)
+    assert stale.saved_seq == 2 and stale.response.answer == wrong(item)
+    retried = delivery.save_answer(payload=wrong(item), seq=2, final=False, **save)
     assert retried.saved_seq == 2 and not retried.final
     with pytest.raises(DeliveryError, match="seq: 2 was already used for a different answer") as reused:
-        delivery.save_answer(payload=_right(item), seq=2, final=False, **save)
+        delivery.save_answer(payload=right(item), seq=2, final=False, **save)
     assert reused.value.kind == ErrorKind.CONFLICT
-    final = delivery.save_answer(payload=_right(item), seq=3, final=True, **save)
+    final = delivery.save_answer(payload=right(item), seq=3, final=True, **save)
     assert final.final and final.response.status == "answered" and final.response.score == 1.0
     assert final.response.answered_at == T0
-    again = delivery.save_answer(payload=_right(item), seq=3, final=True, **save)  # the submit, retried
+    again = delivery.save_answer(payload=right(item), seq=3, final=True, **save)  # the submit, retried
     assert again.final and again.saved_seq == 3
-    for payload, seq, is_final in ((_right(item), 4, True), (_wrong(item), 3, True), (_right(item), 3, False)):
+    for payload, seq, is_final in ((right(item), 4, True), (wrong(item), 3, True), (right(item), 3, False)):
         with pytest.raises(DeliveryError, match="already closed") as closed:
             delivery.save_answer(payload=payload, seq=seq, final=is_final, **save)
         assert closed.value.kind == ErrorKind.CONFLICT
@@ -280,30 +222,30 @@ def test_saves_are_idempotent_ordered_and_final_answers_are_scored(session):
 
 
 def test_a_final_save_with_the_same_seq_as_the_last_autosave_submits_it(session):
-    attempt, _, state = _on_first_item(session)
+    attempt, _, state = on_first_item(session)
     save = dict(session=session, attempt=attempt, response_id=state.response.id, grace_seconds=GRACE, now=T0)
-    delivery.save_answer(payload=_wrong(state.item), seq=1, final=False, **save)
-    final = delivery.save_answer(payload=_wrong(state.item), seq=1, final=True, **save)
+    delivery.save_answer(payload=wrong(state.item), seq=1, final=False, **save)
+    final = delivery.save_answer(payload=wrong(state.item), seq=1, final=True, **save)
     assert final.final and final.response.status == "answered" and final.response.score == 0.0
     seq0 = delivery.current_state(session=session, attempt=attempt, grace_seconds=GRACE, now=T0)
     zero = delivery.save_answer(session=session, attempt=attempt, response_id=seq0.response.id,
-                                payload=_right(seq0.item), seq=0, final=False, grace_seconds=GRACE, now=T0)
+                                payload=right(seq0.item), seq=0, final=False, grace_seconds=GRACE, now=T0)
     assert seq0.item.type == "numeric" and zero.saved_value == float(seq0.item.body["answer"])
     assert zero.response.saved_at == T0
 
 
 @pytest.mark.parametrize("seq", [-1, delivery.MAX_ID + 1, True, "1", 1.0])
 def test_a_sequence_number_must_be_a_whole_number_in_range(session, seq):
-    attempt, _ = _start(session)
+    attempt, _ = start(session)
     with pytest.raises(DeliveryError, match="seq: out of range"):
         delivery.save_answer(session=session, attempt=attempt, response_id=1, payload={}, seq=seq, final=False,
                              grace_seconds=GRACE, now=T0)
 
 
 def test_the_largest_sequence_number_is_accepted(session):
-    attempt, _, state = _on_first_item(session)
+    attempt, _, state = on_first_item(session)
     result = delivery.save_answer(session=session, attempt=attempt, response_id=state.response.id,
-                                  payload=_right(state.item), seq=delivery.MAX_ID, final=False,
+                                  payload=right(state.item), seq=delivery.MAX_ID, final=False,
                                   grace_seconds=GRACE, now=T0)
     assert result.saved_seq == delivery.MAX_ID
 
@@ -320,8 +262,8 @@ def test_ids_from_requests_are_checked_before_the_database(value, message):
 
 
 def test_another_attempts_response_is_not_found(session):
-    mine, _ = _start(session)
-    theirs, _ = _start(session)
+    mine, _ = start(session)
+    theirs, _ = start(session)
     delivery.start_section(session=session, attempt=theirs, position=0, now=T0)
     their_response = delivery.current_state(session=session, attempt=theirs, grace_seconds=GRACE, now=T0).response
     for response_id in (their_response.id, delivery.MAX_ID):
@@ -333,23 +275,23 @@ def test_another_attempts_response_is_not_found(session):
 
 
 def test_an_answer_after_the_deadline_and_grace_is_refused_and_closes_the_section(session):
-    attempt, part, state = _on_first_item(session)
+    attempt, part, state = on_first_item(session)
     deadline = part.deadline_at
     save = dict(session=session, attempt=attempt, response_id=state.response.id, grace_seconds=GRACE)
-    on_time = delivery.save_answer(payload=_right(state.item), seq=1, final=False,
+    on_time = delivery.save_answer(payload=right(state.item), seq=1, final=False,
                                    now=deadline + dt.timedelta(seconds=GRACE), **save)
     assert on_time.saved_seq == 1
     with pytest.raises(LateAnswer, match="Time is up for this section") as late:
-        delivery.save_answer(payload=_wrong(state.item), seq=2, final=True,
+        delivery.save_answer(payload=wrong(state.item), seq=2, final=True,
                              now=deadline + dt.timedelta(seconds=GRACE + 0.5), **save)
     assert late.value.kind == ErrorKind.CONFLICT
-    assert _events(session, "answer.late") == [{"response_id": state.response.id, "section": "alpha",
+    assert events(session, "answer.late") == [{"response_id": state.response.id, "section": "alpha",
                                                 "seconds_late": 5.5, "final": True}]
     session.expire_all()
     part = session.get(SectionAttempt, part.id)
     assert (part.status, part.close_reason) == ("closed", "time")
     response = session.get(Response, state.response.id)
-    assert (response.status, response.score, response.answer) == ("answered", 1.0, _right(state.item))
+    assert (response.status, response.score, response.answer) == ("answered", 1.0, right(state.item))
     with pytest.raises(DeliveryError, match="This section is closed") as closed:
         delivery.enforce_deadline(session=session, section_attempt=part, response=response, grace_seconds=GRACE,
                                   now=T0, final=False)
@@ -362,9 +304,9 @@ def test_an_answer_after_the_deadline_and_grace_is_refused_and_closes_the_sectio
     ({"code": "x" * (MAX_CODE_CHARS + 1)}, DeliveryError, f"answer.code: longer than {MAX_CODE_CHARS} characters"),
 ])
 def test_code_answers_are_text_of_bounded_size(session, payload, error, message):
-    attempt, _ = _start(session, sections=("gamma",))
+    attempt, _ = start(session, sections=("gamma",))
     part = delivery.start_section(session=session, attempt=attempt, position=0, now=T0)
-    response = _answer_until(session, attempt, part, "code")
+    response = answer_until(session, attempt, part, "code")
     with pytest.raises(error) as raised:
         delivery.save_answer(session=session, attempt=attempt, response_id=response.id, payload=payload, seq=9,
                              final=False, grace_seconds=GRACE, now=T0)
@@ -374,9 +316,9 @@ def test_code_answers_are_text_of_bounded_size(session, payload, error, message)
 
 
 def test_code_is_saved_but_not_submitted_by_the_answer_form(session):
-    attempt, _ = _start(session, sections=("gamma",))
+    attempt, _ = start(session, sections=("gamma",))
     part = delivery.start_section(session=session, attempt=attempt, position=0, now=T0)
-    response = _answer_until(session, attempt, part, "code")
+    response = answer_until(session, attempt, part, "code")
     code = "x" * MAX_CODE_CHARS
     saved = delivery.save_answer(session=session, attempt=attempt, response_id=response.id, payload={"code": code},
                                  seq=9, final=False, grace_seconds=GRACE, now=T0)
@@ -389,12 +331,12 @@ def test_code_is_saved_but_not_submitted_by_the_answer_form(session):
 # --- closing, scoring, pages ------------------------------------------------------------------
 
 def test_closing_scores_saved_answers_and_drops_unanswered_items(session):
-    attempt, part, state = _on_first_item(session)
-    _submit(session, attempt, state, _right(state.item))
+    attempt, part, state = on_first_item(session)
+    submit(session, attempt, state, right(state.item))
     second = delivery.current_state(session=session, attempt=attempt, grace_seconds=GRACE, now=T0)
     saved_at = T0 + dt.timedelta(seconds=20)
     delivery.save_answer(session=session, attempt=attempt, response_id=second.response.id,
-                         payload=_right(second.item), seq=1, final=False, grace_seconds=GRACE, now=saved_at)
+                         payload=right(second.item), seq=1, final=False, grace_seconds=GRACE, now=saved_at)
     end = T0 + dt.timedelta(seconds=600 + GRACE + 1)
     state = delivery.current_state(session=session, attempt=attempt, grace_seconds=GRACE, now=end)
     assert state.kind == "finished" and [p.id for p in state.just_closed] == [part.id]
@@ -406,15 +348,15 @@ def test_closing_scores_saved_answers_and_drops_unanswered_items(session):
     part = session.get(SectionAttempt, part.id)
     assert (part.status, part.close_reason, part.closed_at, part.n_answered) == ("closed", "time", end, 2)
     assert part.theta > 0 and part.score_low <= part.score <= part.score_high and part.band
-    assert _events(session, "section.closed") == [{"section": "alpha", "reason": "time", "score": part.score,
+    assert events(session, "section.closed") == [{"section": "alpha", "reason": "time", "score": part.score,
                                                    "n_answered": 2}]
-    assert _events(session, "attempt.completed") == [{}]
+    assert events(session, "attempt.completed") == [{}]
     assert session.get(type(attempt), attempt.id).status == "completed"
     assert session.get(type(attempt), attempt.id).finished_at == end
 
 
 def test_a_blank_answer_on_screen_is_not_administered(session):
-    attempt, part, state = _on_first_item(session)
+    attempt, part, state = on_first_item(session)
     delivery.save_answer(session=session, attempt=attempt, response_id=state.response.id, payload={"choice": ""},
                          seq=1, final=False, grace_seconds=GRACE, now=T0)
     delivery.sweep_expired(session=session, grace_seconds=GRACE, now=T0 + dt.timedelta(seconds=700))
@@ -426,13 +368,13 @@ def test_a_blank_answer_on_screen_is_not_administered(session):
 
 
 def test_a_fixed_section_stops_at_its_maximum_length(session):
-    attempt, _ = _start(session)
+    attempt, _ = start(session)
     part = delivery.start_section(session=session, attempt=attempt, position=0, now=T0)
     for seq in range(1, 6):
         state = delivery.current_state(session=session, attempt=attempt, grace_seconds=GRACE, now=T0)
         assert state.kind == "item"
         delivery.save_answer(session=session, attempt=attempt, response_id=state.response.id,
-                             payload=_wrong(state.item) if seq % 2 else _right(state.item), seq=seq, final=True,
+                             payload=wrong(state.item) if seq % 2 else right(state.item), seq=seq, final=True,
                              grace_seconds=GRACE, now=T0)
     assert delivery.current_state(session=session, attempt=attempt, grace_seconds=GRACE, now=T0).kind == "finished"
     session.expire_all()
@@ -445,8 +387,8 @@ def test_pages_and_clock_follow_the_attempt(session):
                                             mode="fixed")
     invitation, token = delivery.create_invitation(session=session, assessment=assessment)
     visit = delivery.open_invitation(session=session, token=token)
-    start = delivery.page(session=session, visit=visit, grace_seconds=GRACE, now=T0)
-    assert start.kind == "start" and start.time_multiplier == 1.0 and len(start.sections) == 2
+    start_page = delivery.page(session=session, visit=visit, grace_seconds=GRACE, now=T0)
+    assert start_page.kind == "start" and start_page.time_multiplier == 1.0 and len(start_page.sections) == 2
     assert delivery.clock(session=session, visit=visit, grace_seconds=GRACE, now=T0) == {"status": "not-started"}
     assert delivery.results(session=session, visit=visit, grace_seconds=GRACE) is None
     delivery.get_or_start_attempt(session=session, invitation=invitation, now=T0)
@@ -482,7 +424,7 @@ def test_pages_and_clock_follow_the_attempt(session):
 
 
 def test_remaining_time_before_the_start_is_the_whole_limit(session):
-    attempt, _ = _start(session)
+    attempt, _ = start(session)
     part = delivery.section_attempts(session=session, attempt=attempt)[0]
     assert delivery.remaining_seconds(part, T0) == 600.0
     part = delivery.start_section(session=session, attempt=attempt, position=0, now=T0)
@@ -490,8 +432,8 @@ def test_remaining_time_before_the_start_is_the_whole_limit(session):
 
 
 def test_the_sweep_closes_only_sections_past_deadline_and_grace(session):
-    first, _ = _start(session)
-    second, _ = _start(session)
+    first, _ = start(session)
+    second, _ = start(session)
     delivery.start_section(session=session, attempt=first, position=0, now=T0)
     delivery.start_section(session=session, attempt=second, position=0, now=T0 + dt.timedelta(seconds=60))
     edge = T0 + dt.timedelta(seconds=600 + GRACE)
@@ -505,8 +447,8 @@ def test_the_sweep_closes_only_sections_past_deadline_and_grace(session):
 
 
 def test_a_grade_recorded_after_the_close_is_picked_up_by_the_rescore(session):
-    attempt, part, state = _on_first_item(session)
-    _submit(session, attempt, state, _right(state.item))
+    attempt, part, state = on_first_item(session)
+    submit(session, attempt, state, right(state.item))
     now = delivery.utcnow()
     closed_at = now - dt.timedelta(minutes=5)
     delivery.sweep_expired(session=session, grace_seconds=GRACE, now=closed_at)
