@@ -1,0 +1,246 @@
+"""services/reports.py without weasyprint: the facts of an attempt (what every report shows), the
+cache key, and the cache and claim rules of rendering, with the PDF renderer replaced by one
+that returns marked bytes at once (the real documents are tested in tests/reports)."""
+import datetime as dt
+import json
+import os
+import time
+
+import pytest
+from service_helpers import GRACE, T0, on_first_item, right, submit, wrong
+from sqlmodel import select
+
+from assessment.models import Attempt, Invitation, Item, SectionAttempt
+from assessment.services import coding, delivery
+from assessment.services import reports as service
+from assessment.services.failures import ErrorKind
+
+reports = service.reports  # the renderer package, as the service imported it
+HIDDEN_MARK = '"expected": 20'  # a line of gamma-double's hidden tests
+
+
+@pytest.fixture
+def session(service_session):
+    return service_session
+
+
+@pytest.fixture
+def renders(monkeypatch):
+    """Replace the PDF renderer: returns the kind and the candidate's name, counts the calls."""
+    calls = []
+
+    def render_pdf(kind, composed, on_stage=None):
+        calls.append(kind)
+        if on_stage:
+            on_stage("layout")
+        return f"%PDF {kind}".encode()
+
+    monkeypatch.setattr(reports, "render_pdf", render_pdf)
+    monkeypatch.setattr(reports, "compose", lambda facts: facts)
+    return calls
+
+
+def _finished(session, *, email="sam@example.org", name="Sam", end=T0 + dt.timedelta(hours=1)):
+    """alpha with two answers (one right) and gamma with its code submitted and ungraded."""
+    attempt, _, state = on_first_item(session, sections=("alpha", "gamma"))
+    invitation = session.get(Invitation, attempt.invitation_id)
+    invitation.email, invitation.name = email, name
+    session.commit()
+    submit(session, attempt, state, right(state.item))
+    state = delivery.current_state(session=session, attempt=attempt, grace_seconds=GRACE, now=T0)
+    submit(session, attempt, state, wrong(state.item))
+    delivery.sweep_expired(session=session, grace_seconds=GRACE, now=T0 + dt.timedelta(minutes=20))
+    delivery.start_section(session=session, attempt=attempt, position=1, now=T0 + dt.timedelta(minutes=21))
+    state = delivery.current_state(session=session, attempt=attempt, grace_seconds=GRACE,
+                                   now=T0 + dt.timedelta(minutes=21))
+    coding.submit_code(session=session, attempt=attempt, response_id=state.response.id, code="def double(x): pass",
+                       grace_seconds=GRACE, now=T0 + dt.timedelta(minutes=22))
+    delivery.sweep_expired(session=session, grace_seconds=GRACE, now=end)
+    delivery.current_state(session=session, attempt=attempt, grace_seconds=GRACE, now=end)
+    session.expire_all()
+    return session.get(Attempt, attempt.id)
+
+
+def test_the_facts_of_a_finished_attempt(session, tmp_path):
+    attempt = _finished(session)
+    (tmp_path / "roles.yaml").write_text(
+        "roles:\n  - id: analyst\n    title: Analyst\n    targets: {alpha: 500}\n    rationale: |\n"
+        "      Reads   numbers\n      well.\n  - id: bare\n    title: Bare\n")
+    facts = service.gather(session=session, attempt_id=attempt.id, sections_dir=tmp_path, cut_scores={"alpha": 480})
+    assert facts["attempt"] == {"id": attempt.id, "started_at": T0.isoformat(),
+                                "finished_at": attempt.finished_at.isoformat(), "status": "completed"}
+    assert facts["candidate"] == {"name": "Sam", "email": "sam@example.org"}
+    assert facts["assessment"] == {"title": "T", "target_role": None}
+    assert facts["roles"] == [{"id": "analyst", "title": "Analyst", "targets": {"alpha": 500},
+                               "rationale": "Reads numbers well."},
+                              {"id": "bare", "title": "Bare", "targets": {}, "rationale": ""}]
+    assert facts["cut_scores"] == {"alpha": 480} and facts["previous"] is None and facts["grading"] == 1
+    alpha, gamma = facts["sections"]
+    part = session.exec(select(SectionAttempt).where(SectionAttempt.attempt_id == attempt.id,
+                                                     SectionAttempt.position == 0)).one()
+    assert {k: alpha[k] for k in ("id", "title", "description", "time_limit_seconds", "started_at", "closed_at",
+                                  "close_reason", "theta", "se", "score", "low", "high", "band", "n_answered")} == {
+        "id": "alpha", "title": "Section Alpha", "description": "A small section for tests.",
+        "time_limit_seconds": 600, "started_at": T0.isoformat(), "closed_at": part.closed_at.isoformat(),
+        "close_reason": "time", "theta": part.theta, "se": part.se, "score": part.score, "low": part.score_low,
+        "high": part.score_high, "band": part.band, "n_answered": 2}
+    assert alpha["diagnosis"] == part.diagnosis and alpha["diagnosis"]
+    assert [s["id"] for s in alpha["skills"]] == ["arithmetic", "algebra"]
+    assert alpha["skills"][0]["title"] == "Arithmetic" and len(alpha["skills"][0]["resources"]) == 3
+    assert "description" in alpha["skills"][0]
+    first = session.exec(select(Item).where(Item.item_key == "alpha-q00")).one()
+    assert alpha["items"][0] == {"type": "single_choice", "status": "answered", "score": 1.0, "max_score": 1.0,
+                                 "skills": ["arithmetic"], "stem": first.body["stem"],
+                                 "explanation": first.body["explanation"]}
+    assert [(i["status"], i["score"]) for i in alpha["items"]] == [("answered", 1.0), ("answered", 0.0),
+                                                                   ("unanswered", None)]  # on screen at the close
+    code = gamma["items"][0]
+    assert (code["type"], code["status"], code["score"], code["max_score"]) == ("code", "submitted", None, 2.0)
+    assert gamma["n_answered"] == 0 and gamma["diagnosis"] == []
+    assert HIDDEN_MARK not in json.dumps(facts)  # only stems and explanations leave the rows
+
+
+def test_an_unfinished_or_unknown_attempt_has_no_report(session):
+    attempt, _, _ = on_first_item(session)
+    with pytest.raises(service.ReportError, match=f"attempt {attempt.id} is not finished yet") as unfinished:
+        service.gather(session=session, attempt_id=attempt.id)
+    assert (unfinished.value.status, unfinished.value.kind) == (409, ErrorKind.CONFLICT)
+    facts = service.gather(session=session, attempt_id=attempt.id, require_finished=False)
+    assert facts["attempt"]["status"] == "in_progress" and facts["attempt"]["finished_at"] is None
+    assert facts["roles"] == [] and facts["cut_scores"] == {}
+    with pytest.raises(service.ReportError, match="attempt 999999: no such attempt") as unknown:
+        service.gather(session=session, attempt_id=999999)
+    assert (unknown.value.status, unknown.value.kind) == (404, ErrorKind.NOT_FOUND)
+
+
+def test_progress_compares_with_the_same_persons_latest_earlier_attempt(session):
+    oldest = _finished(session, end=T0 + dt.timedelta(hours=1))
+    older = _finished(session, end=T0 + dt.timedelta(hours=2))
+    _finished(session, email="someone.else@example.org", end=T0 + dt.timedelta(hours=3))
+    latest = _finished(session, end=T0 + dt.timedelta(hours=4))
+    previous = service.gather(session=session, attempt_id=latest.id)["previous"]
+    part = session.exec(select(SectionAttempt).where(SectionAttempt.attempt_id == older.id,
+                                                     SectionAttempt.section_id == "alpha")).one()
+    assert previous == {"attempt_id": older.id, "finished_at": older.finished_at.isoformat(),
+                        "sections": {"alpha": {"score": part.score, "band": part.band, "se": part.se}}}
+    assert service.gather(session=session, attempt_id=older.id)["previous"]["attempt_id"] == oldest.id
+    assert service.gather(session=session, attempt_id=oldest.id)["previous"] is None
+    anonymous = _finished(session, email=None, end=T0 + dt.timedelta(hours=5))
+    assert service.gather(session=session, attempt_id=anonymous.id)["previous"] is None
+
+
+def test_the_cache_key_covers_kind_version_and_every_fact(monkeypatch):
+    facts = {"a": 1, "b": [1, 2]}
+    key = service.digest("study_plan", facts)
+    assert len(key) == 24 and int(key, 16) >= 0
+    assert service.digest("study_plan", {"b": [1, 2], "a": 1}) == key
+    assert service.digest("candidate", facts) != key
+    assert service.digest("study_plan", {"a": 1, "b": [1, 3]}) != key
+    assert service.digest("study_plan", {**facts, "when": dt.date(2026, 1, 1)})  # dates are keyed as text
+    monkeypatch.setattr(reports, "REPORT_VERSION", "another")
+    assert service.digest("study_plan", facts) != key
+
+
+def test_a_report_is_rendered_once_per_data_into_its_cache_file(session, tmp_path, renders):
+    attempt = _finished(session)
+    kwargs = dict(session=session, attempt_id=attempt.id, sections_dir=tmp_path, cache_dir=tmp_path / "cache")
+    assert service.report_pdf(kind="candidate", **kwargs) == b"%PDF candidate"
+    assert service.report_pdf(kind="candidate", **kwargs) == b"%PDF candidate" and renders == ["candidate"]
+    facts = service.gather(session=session, attempt_id=attempt.id, sections_dir=tmp_path)
+    path = tmp_path / "cache" / str(attempt.id) / f"candidate-{service.digest('candidate', facts)}.pdf"
+    assert path.read_bytes() == b"%PDF candidate"
+    assert service.report_pdf(**kwargs) == b"%PDF study_plan"  # the default kind
+    assert service.report_pdf(kind="candidate", cut_scores={"alpha": 1}, **kwargs) == b"%PDF candidate"
+    assert renders == ["candidate", "study_plan", "candidate"]  # new data: a new file
+    assert sorted(p.name.split("-")[0] for p in path.parent.iterdir()) == ["candidate", "candidate", "study_plan"]
+    with pytest.raises(service.ReportError, match="kind: 'transcript' is not a report") as bad:
+        service.report_pdf(kind="transcript", **kwargs)
+    assert (bad.value.status, bad.value.kind) == (400, ErrorKind.INVALID)
+
+
+def test_one_renderer_takes_a_render_and_a_stale_claim_is_taken_over(session, tmp_path, renders):
+    attempt = _finished(session)
+    facts = service.gather(session=session, attempt_id=attempt.id)
+    path = tmp_path / str(attempt.id) / "study_plan-x.pdf"
+    first, second = service.Renderer(processes=False), service.Renderer(processes=False)
+    try:
+        path.parent.mkdir(parents=True)
+        path.with_suffix(".claim").touch()  # another process is rendering it now
+        elsewhere = first.submit(path, "study_plan", facts)
+        assert elsewhere.elsewhere and elsewhere.future is None and elsewhere.stage == "layout"
+        stale = time.time() - service.CLAIM_SECONDS - 1
+        os.utime(path.with_suffix(".claim"), (stale, stale))
+        job = first.submit(path, "study_plan", facts)
+        assert not job.elsewhere and job.future.result(10) == path and path.read_bytes() == b"%PDF study_plan"
+        assert job.stage == "ready" and not path.with_suffix(".claim").exists()
+        assert first.job(path) is None  # done: the file is the state now
+        again = tmp_path / str(attempt.id) / "study_plan-y.pdf"
+        held = first.submit(again, "study_plan", facts)
+        held.future.result(10)
+        assert renders == ["study_plan", "study_plan"] and second.job(again) is None
+    finally:
+        first.shutdown()
+        second.shutdown()
+
+
+def test_a_failed_render_is_reported_and_retried_by_the_next_request(session, tmp_path, monkeypatch):
+    attempt = _finished(session)
+    facts = service.gather(session=session, attempt_id=attempt.id)
+    path = tmp_path / "study_plan-z.pdf"
+    monkeypatch.setattr(reports, "compose", lambda facts: facts)
+
+    def broken(kind, composed, on_stage=None):
+        raise RuntimeError("no fonts")
+
+    monkeypatch.setattr(reports, "render_pdf", broken)
+    renderer = service.Renderer(processes=False)
+    try:
+        job = renderer.submit(path, "study_plan", facts)
+        with pytest.raises(RuntimeError):
+            job.future.result(10)
+        assert job.error == "RuntimeError: no fonts" and renderer.job(path) is job
+        assert not path.with_suffix(".claim").exists()
+        monkeypatch.setattr(reports, "render_pdf", lambda kind, composed, on_stage=None: b"%PDF ok")
+        retry = renderer.submit(path, "study_plan", facts)
+        assert retry is not job and retry.future.result(10) == path and retry.error is None
+    finally:
+        renderer.shutdown()
+
+
+def test_download_status_and_download_of_a_cached_report(session, tmp_path, renders, monkeypatch):
+    attempt = _finished(session)
+    renderer = service.Renderer(processes=False)
+    monkeypatch.setattr(service, "_RENDERER", renderer)
+    kwargs = dict(session=session, attempt_id=attempt.id, sections_dir=tmp_path, cache_dir=tmp_path / "c")
+    try:
+        ready = service.download(**kwargs)
+        name = f"{reports.KINDS['study_plan'].filename}-{attempt.id}.pdf"
+        assert (ready.state, ready.percent, ready.filename, ready.data) == ("ready", 100, name, b"%PDF study_plan")
+        status = service.download_status(**kwargs)
+        assert (status.state, status.percent, status.filename, status.data) == ("ready", 100, name, None)
+        candidate = service.download(kind="candidate", **kwargs)
+        assert candidate.data == b"%PDF candidate" and candidate.filename.endswith(f"-{attempt.id}.pdf")
+    finally:
+        renderer.shutdown()
+
+
+def test_a_download_waits_only_so_long_for_another_processes_render(session, tmp_path, renders, monkeypatch):
+    attempt = _finished(session)
+    renderer = service.Renderer(processes=False)
+    monkeypatch.setattr(service, "_RENDERER", renderer)
+    facts = service.gather(session=session, attempt_id=attempt.id, sections_dir=tmp_path)
+    path = tmp_path / "c" / str(attempt.id) / f"study_plan-{service.digest('study_plan', facts)}.pdf"
+    path.parent.mkdir(parents=True)
+    path.with_suffix(".claim").touch()
+    kwargs = dict(session=session, attempt_id=attempt.id, sections_dir=tmp_path, cache_dir=tmp_path / "c")
+    try:
+        waiting = service.download(wait=0.3, **kwargs)
+        assert (waiting.state, waiting.percent, waiting.data) == ("rendering", service.STAGES["layout"], None)
+        assert "still being prepared" in waiting.message
+        status = service.download_status(**kwargs)
+        assert (status.state, status.percent) == ("rendering", service.STAGES["layout"])
+        path.write_bytes(b"%PDF elsewhere")
+        assert service.download(wait=0.3, **kwargs).data == b"%PDF elsewhere"
+        assert renders == []
+    finally:
+        renderer.shutdown()
