@@ -207,40 +207,38 @@ def test_a_failed_render_is_reported_and_retried_by_the_next_request(session, tm
         renderer.shutdown()
 
 
-def test_download_status_and_download_of_a_cached_report(session, tmp_path, renders, monkeypatch):
-    attempt = _finished(session)
+@pytest.fixture
+def downloads(session, tmp_path, renders, monkeypatch):
+    """(attempt, download keywords) with this process's render pool in threads."""
     renderer = service.Renderer(processes=False)
     monkeypatch.setattr(service, "_RENDERER", renderer)
-    kwargs = dict(session=session, attempt_id=attempt.id, sections_dir=tmp_path, cache_dir=tmp_path / "c")
-    try:
-        ready = service.download(**kwargs)
-        name = f"{reports.KINDS['study_plan'].filename}-{attempt.id}.pdf"
-        assert (ready.state, ready.percent, ready.filename, ready.data) == ("ready", 100, name, b"%PDF study_plan")
-        status = service.download_status(**kwargs)
-        assert (status.state, status.percent, status.filename, status.data) == ("ready", 100, name, None)
-        candidate = service.download(kind="candidate", **kwargs)
-        assert candidate.data == b"%PDF candidate" and candidate.filename.endswith(f"-{attempt.id}.pdf")
-    finally:
-        renderer.shutdown()
-
-
-def test_a_download_waits_only_so_long_for_another_processes_render(session, tmp_path, renders, monkeypatch):
     attempt = _finished(session)
-    renderer = service.Renderer(processes=False)
-    monkeypatch.setattr(service, "_RENDERER", renderer)
-    facts = service.gather(session=session, attempt_id=attempt.id, sections_dir=tmp_path)
-    path = tmp_path / "c" / str(attempt.id) / f"study_plan-{service.digest('study_plan', facts)}.pdf"
+    yield attempt, dict(session=session, attempt_id=attempt.id, sections_dir=tmp_path, cache_dir=tmp_path / "c")
+    renderer.shutdown()
+
+
+def test_download_status_and_download_of_a_cached_report(downloads):
+    attempt, kwargs = downloads
+    ready = service.download(**kwargs)
+    name = f"{reports.KINDS['study_plan'].filename}-{attempt.id}.pdf"
+    assert (ready.state, ready.percent, ready.filename, ready.data) == ("ready", 100, name, b"%PDF study_plan")
+    status = service.download_status(**kwargs)
+    assert (status.state, status.percent, status.filename, status.data) == ("ready", 100, name, None)
+    candidate = service.download(kind="candidate", **kwargs)
+    assert candidate.data == b"%PDF candidate" and candidate.filename.endswith(f"-{attempt.id}.pdf")
+
+
+def test_a_download_waits_only_so_long_for_another_processes_render(downloads, renders):
+    attempt, kwargs = downloads
+    facts = service.gather(session=kwargs["session"], attempt_id=attempt.id, sections_dir=kwargs["sections_dir"])
+    path = kwargs["cache_dir"] / str(attempt.id) / f"study_plan-{service.digest('study_plan', facts)}.pdf"
     path.parent.mkdir(parents=True)
     path.with_suffix(".claim").touch()
-    kwargs = dict(session=session, attempt_id=attempt.id, sections_dir=tmp_path, cache_dir=tmp_path / "c")
-    try:
-        waiting = service.download(wait=0.3, **kwargs)
-        assert (waiting.state, waiting.percent, waiting.data) == ("rendering", service.STAGES["layout"], None)
-        assert "still being prepared" in waiting.message
-        status = service.download_status(**kwargs)
-        assert (status.state, status.percent) == ("rendering", service.STAGES["layout"])
-        path.write_bytes(b"%PDF elsewhere")
-        assert service.download(wait=0.3, **kwargs).data == b"%PDF elsewhere"
-        assert renders == []
-    finally:
-        renderer.shutdown()
+    waiting = service.download(wait=0.3, **kwargs)
+    assert (waiting.state, waiting.percent, waiting.data) == ("rendering", service.STAGES["layout"], None)
+    assert "still being prepared" in waiting.message
+    status = service.download_status(**kwargs)
+    assert (status.state, status.percent) == ("rendering", service.STAGES["layout"])
+    path.write_bytes(b"%PDF elsewhere")
+    assert service.download(wait=0.3, **kwargs).data == b"%PDF elsewhere"
+    assert renders == []
