@@ -5,6 +5,7 @@ from types import SimpleNamespace
 
 import numpy as np
 from flask import Flask
+from sqlmodel import select
 
 from assessment.models import Item, Response
 from assessment.services import adaptive
@@ -128,3 +129,14 @@ def test_the_bank_cache_is_bounded_and_drops_the_oldest_view(db_session, monkeyp
     assert adaptive.section_bank(session=db_session, section_id="gamma") is gamma
     again = adaptive.section_bank(session=db_session, section_id="alpha")
     assert again is not alpha and again.keys == alpha.keys
+
+
+def test_a_new_version_keeps_its_place_in_key_order(db_session):
+    old = db_session.exec(select(Item).where(Item.item_key == "alpha-q03")).one()
+    old.is_current = False
+    db_session.add(Item(item_key="alpha-q03", version=2, section_id="alpha", type=old.type, band=old.band,
+                        skills=old.skills, body=old.body, irt=old.irt, content_hash="v2"))
+    db_session.commit()
+    bank = adaptive.section_bank(session=db_session, section_id="alpha")
+    assert bank.keys == tuple(f"alpha-q0{n}" for n in range(8))  # the new row has the highest id
+    assert bank.ids[3] == max(bank.ids) and old.id not in bank.ids
