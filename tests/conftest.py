@@ -1,13 +1,43 @@
 """Fixtures: a fresh, migrated database per test (SQLite file, or PostgreSQL when
-TEST_DATABASE_URL is set), the small fixture bank loaded, and a client."""
+TEST_DATABASE_URL is set), the small fixture bank loaded, and a client.
+
+Every test that uses a database through these fixtures is marked `database` at collection:
+scripts/test.sh runs exactly those again on PostgreSQL (`-m "database and not sqlite_only"`).
+A test that only makes sense on SQLite says so with `@pytest.mark.sqlite_only` and gets a SQLite
+database even when TEST_DATABASE_URL is set (it is not skipped there, just not run twice)."""
 import os
+import shutil
 
 import pytest
+from sqlalchemy.engine import make_url
 
 import sandbox_layers
 from assessment import create_app, migrate
 from assessment.content import load_bank
 from support import FIXTURE_BANK, fresh_postgres_database
+
+#: The fixtures through which a test reaches a database it gets from here.
+DATABASE_FIXTURES = {"database_url", "report_db"}
+#: Password hashing in tests: the same scrypt, with N=2**10 instead of werkzeug's 2**15 (~0.2-0.4 s
+#: per hash on this machine; the company, API and probe tests hash a few times each). Production
+#: keeps accounts.PASSWORD_METHOD; tests marked `production_password_hash` use it too.
+TEST_PASSWORD_METHOD = "scrypt:1024:8:1"
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "database: uses a database from tests/conftest.py (set at collection; "
+                                       "scripts/test.sh runs these again on PostgreSQL)")
+    config.addinivalue_line("markers", "sqlite_only: checks SQLite itself: runs on SQLite even when "
+                                       "TEST_DATABASE_URL is set, and is left out of the PostgreSQL pass")
+    config.addinivalue_line("markers", "production_password_hash: hashes passwords with the production "
+                                       "parameters instead of the cheap test ones")
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m selects on the marks
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if DATABASE_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.database)
 
 
 def pytest_report_header(config):
@@ -24,15 +54,66 @@ def _required_sandbox_layers(request):
     sandbox_layers.check_marked(request.node)
 
 
+@pytest.fixture(autouse=True)
+def _cheap_password_hashing(request, monkeypatch):
+    if request.node.get_closest_marker("production_password_hash"):
+        return
+    from assessment.services import accounts
+
+    monkeypatch.setattr(accounts, "PASSWORD_METHOD", TEST_PASSWORD_METHOD)
+    # The unknown-email path checks this hash: it must cost what a user's check costs.
+    monkeypatch.setattr(accounts, "_DUMMY_HASH", _cheap_dummy_hash())
+
+
+_dummy_hashes: list[str] = []
+
+
+def _cheap_dummy_hash() -> str:
+    if not _dummy_hashes:
+        from werkzeug.security import generate_password_hash
+
+        _dummy_hashes.append(generate_password_hash(os.urandom(16).hex(), method=TEST_PASSWORD_METHOD))
+    return _dummy_hashes[0]
+
+
+@pytest.fixture(scope="session")
+def _sqlite_template(tmp_path_factory):
+    """A SQLite file migrated to head once per run."""
+    path = tmp_path_factory.mktemp("schema") / "template.db"
+    migrate.upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def _postgres_template():
+    """A PostgreSQL database migrated to head once per run, the template of each test's database."""
+    url, drop = fresh_postgres_database(os.environ["TEST_DATABASE_URL"])
+    migrate.upgrade(url)  # alembic's engine has no pool: nobody stays connected to the template
+    yield make_url(url).database
+    drop()
+
+
 @pytest.fixture
-def database_url(tmp_path):
+def database_url(request, tmp_path):
+    """A fresh database for this test: empty, or already migrated to head when the test builds
+    its app with `make_app` (which migrates at once: a copy of a migrated template is the same
+    schema, without running the migrations for every test)."""
+    migrated = "make_app" in request.fixturenames
     base = os.environ.get("TEST_DATABASE_URL")
-    if base:
-        url, drop = fresh_postgres_database(base)
+    if base and not request.node.get_closest_marker("sqlite_only"):
+        template = request.getfixturevalue("_postgres_template") if migrated else None
+        url, drop = fresh_postgres_database(base, template=template)
         yield url
         drop()
     else:
-        yield f"sqlite:///{tmp_path / 'test.db'}"
+        path = tmp_path / "test.db"
+        if migrated:
+            template = request.getfixturevalue("_sqlite_template")
+            for suffix in ("", "-wal"):
+                source = template.with_name(template.name + suffix)
+                if source.exists():
+                    shutil.copyfile(source, path.with_name(path.name + suffix))
+        yield f"sqlite:///{path}"
 
 
 @pytest.fixture

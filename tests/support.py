@@ -10,12 +10,13 @@ FIXTURE_BANK = Path(__file__).parent / "fixtures" / "bank"
 POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
-def fresh_postgres_database(admin_url: str = POSTGRES_ADMIN_URL):
-    """Create an empty database next to `admin_url`'s; returns (url, drop callback)."""
+def fresh_postgres_database(admin_url: str = POSTGRES_ADMIN_URL, template: str | None = None):
+    """Create a database next to `admin_url`'s, empty or a copy of the database `template` (which
+    nobody may be connected to); returns (url, drop callback)."""
     name = f"t_{uuid.uuid4().hex[:16]}"
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")))
     url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
 
     def drop():

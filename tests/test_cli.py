@@ -10,11 +10,22 @@ from support import FIXTURE_BANK
 
 @pytest.fixture
 def env(tmp_path, monkeypatch, database_url):
+    """The commands run in this process: a real command exits and closes its connections; here
+    the apps they build are closed after the test (else PostgreSQL connections are collected
+    open, a ResourceWarning in whichever test runs then)."""
+    from assessment.cli import app_commands
+
+    built = []
+    real_app = app_commands._app
+    monkeypatch.setattr(app_commands, "_app", lambda **overrides: built.append(real_app(**overrides)) or built[-1])
     monkeypatch.setenv("ASSESSMENT_INSTANCE_PATH", str(tmp_path / "instance"))
     monkeypatch.setenv("ASSESSMENT_DATABASE_URL", database_url)
     monkeypatch.setenv("ASSESSMENT_SECTIONS_DIR", str(FIXTURE_BANK))
     monkeypatch.setenv("ASSESSMENT_SECRET_KEY", "cli-test-secret")
-    return tmp_path
+    yield tmp_path
+    for app in built:
+        app.extensions["assessment.grading"].shutdown()
+        app.extensions["assessment.engine"].dispose()
 
 
 def run(*args):

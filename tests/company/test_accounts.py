@@ -13,6 +13,7 @@ from assessment.models import AuditEntry, CompanyUser, LoginAttempt
 from assessment.services import accounts
 
 
+@pytest.mark.production_password_hash  # the other tests hash with cheap parameters (tests/conftest.py)
 def test_password_is_stored_as_scrypt_hash(tenants, db_session):
     a, _ = tenants
     user = db_session.exec(select(CompanyUser).where(CompanyUser.email == a.email)).one()
@@ -38,6 +39,7 @@ def test_wrong_password_and_unknown_email_get_the_same_answer(client, tenants):
     assert message(wrong) == message(unknown) == "The email or password is wrong."
 
 
+@pytest.mark.production_password_hash
 def test_unknown_email_costs_as_much_time_as_a_wrong_password(db_session, tenants):
     """Both paths run one scrypt check: their median times stay within a factor of two."""
     a, _ = tenants

@@ -49,12 +49,12 @@ def test_app_start_does_not_create_tables(tmp_path):
     app.extensions["assessment.engine"].dispose()
 
 
+@pytest.mark.sqlite_only  # SQLite's own pragmas: on SQLite in the PostgreSQL pass too (tests/conftest.py)
 def test_sqlite_runs_in_wal_mode_with_foreign_keys(app):
     from sqlalchemy import text
 
     engine = app.extensions["assessment.engine"]
-    if engine.dialect.name != "sqlite":
-        pytest.skip("SQLite pragmas only apply to SQLite")
+    assert engine.dialect.name == "sqlite"
     with engine.connect() as conn:
         assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
