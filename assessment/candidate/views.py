@@ -170,7 +170,11 @@ def t_study_plan():
     """The candidate's own study plan (waits for a first render; cached afterwards)."""
     plan = reports.study_plan_download(session=get_session(), visit=g.visit)
     if plan.data is None:
-        return error_response(503 if plan.state == "rendering" else 500, plan.message, retry_after=3)
+        response = current_app.make_response(
+            error_response(503 if plan.state == "rendering" else 500, plan.message, retry_after=3))
+        if plan.state == "rendering":
+            response.headers["Refresh"] = "3"  # without JavaScript the browser asks again by itself
+        return response
     return current_app.response_class(plan.data, mimetype="application/pdf", headers={
         "Content-Disposition": f'attachment; filename="{plan.filename}"', "Cache-Control": "private, no-store"})
 

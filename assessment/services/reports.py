@@ -49,8 +49,10 @@ RENDER_NICE = 10
 """How much lower than the web's the render processes' CPU priority is: a burst of study plans
 (a cohort finishing together) then takes only the CPU that answer saves leave over, instead of
 queueing every candidate's next request behind a second of layout."""
-WAIT_SECONDS = 30.0
-"""How long a plain download (no JavaScript) waits for a first render before answering 'retry'."""
+WAIT_SECONDS = 2.0
+"""How long a plain download (no JavaScript) waits for a first render before answering "retry
+in a few seconds": a waiting request holds one of the web worker's few threads, and a cohort
+finishing together would otherwise hold them all while answer saves queue behind."""
 CLAIM_SECONDS = 180.0
 """A render claimed by another process and not finished after this long is taken over (its
 process died): a render takes seconds."""
@@ -443,8 +445,10 @@ def download_status(*, session: Session, attempt_id: int, kind: str = "study_pla
 
 
 def download(*, session: Session, attempt_id: int, kind: str = "study_plan", sections_dir=None, cache_dir=None,
-             wait: float = WAIT_SECONDS) -> Download:
-    """The PDF, waiting up to ``wait`` seconds for a first render (a download without JavaScript)."""
+             wait: float | None = None) -> Download:
+    """The PDF, waiting up to ``wait`` seconds (default WAIT_SECONDS) for a first render (a
+    download without JavaScript)."""
+    wait = WAIT_SECONDS if wait is None else wait
     path, job, facts = _start(session=session, attempt_id=attempt_id, kind=kind, sections_dir=sections_dir,
                               cache_dir=cache_dir)
     if job is not None and job.elsewhere:
@@ -481,7 +485,7 @@ def study_plan_status(*, session: Session, visit, sections_dir=None, cache_dir=N
 
 
 def study_plan_download(*, session: Session, visit, sections_dir=None, cache_dir=None,
-                        wait: float = WAIT_SECONDS) -> Download:
+                        wait: float | None = None) -> Download:
     """The candidate's own study plan (the visit is their invitation token's)."""
     return download(session=session, attempt_id=_own_finished_attempt(visit), kind="study_plan",
                     sections_dir=sections_dir, cache_dir=cache_dir, wait=wait)

@@ -127,7 +127,8 @@ SEQ = re.compile(r'data-seq="(\d+)"')
 ITEM_TYPE = re.compile(r'data-type="(\w+)"')
 CHOICE = re.compile(r'name="choice"[^>]*value="([^"]+)"')
 CHOICES = re.compile(r'name="choices"[^>]*value="([^"]+)"')
-PLAN_LINK = re.compile(r'href="(/t/[^"]*(?:study-plan|plan)[^"]*)"')
+PLAN_LINK = re.compile(r'href="(/t/[^"]*study-plan\.pdf)"')
+PLAN_STATUS = re.compile(r'data-status-url="(/t/[^"]*/study-plan/status)"')
 
 
 def _csrf(page: str) -> str | None:
@@ -232,18 +233,32 @@ class Candidate:
                 self.acked[response_id] = (seq, answer, final)
 
     def results(self, location: str) -> None:
+        """What the results page does: poll the study plan's status once a second from the
+        moment the page is open (that starts the render), then download it."""
         path = urllib.parse.urlsplit(location).path
         status, _, body = self.client.request("GET", path, "results")
         self.finished = status == 200
-        link = PLAN_LINK.search(body.decode("utf-8", "replace"))
-        if not link:
+        page = body.decode("utf-8", "replace")
+        link, status_url = PLAN_LINK.search(page), PLAN_STATUS.search(page)
+        if not link or not status_url:
             return
-        for _ in range(30):  # the first render runs in the background: poll like the page does
-            status, headers, _ = self.client.request("GET", link.group(1), "study-plan")
-            if status == 200 and headers.get("Content-Type", "").startswith("application/pdf"):
+        opened = time.perf_counter()
+        for _ in range(120):
+            status, _, body = self.client.request("GET", status_url.group(1), "plan-status")
+            state = json.loads(body).get("state") if status == 200 else None
+            if state == "ready":
+                break
+            if state == "failed":
+                self.errors.append("the study plan failed to render")
                 return
             time.sleep(1)
-        self.errors.append("the study plan was not ready within 30 s")
+        else:
+            self.errors.append("the study plan was not ready within 120 s")
+            return
+        self.stats.record("plan ready after", time.perf_counter() - opened, "ok")
+        status, headers, _ = self.client.request("GET", link.group(1), "study-plan")
+        if status != 200 or not headers.get("Content-Type", "").startswith("application/pdf"):
+            self.errors.append(f"the study plan said ready, then its download answered {status}")
 
 
 # --- the stack: database, servers, nginx, queue workers ----------------------------------------

@@ -3,9 +3,12 @@ import re
 import secrets
 import subprocess
 import time
+from pathlib import Path
 
 import pytest
 from report_factories import TOKENS
+
+from assessment.services import reports as service
 
 
 @pytest.fixture(scope="module")
@@ -60,13 +63,49 @@ def test_wide_range_is_said_in_words(report_db, client):
     assert re.search(r"(Most likely \w+ \(\d+\s%\); could be|Between) ", html)
 
 
+def download_plan(client, token: str, query: str = ""):
+    """The plan as a browser without JavaScript gets it: while the first render runs the answer
+    is 503 with Retry-After and Refresh, and the browser asks again (bounded here)."""
+    for _ in range(120):
+        response = client.get(f"/t/{token}/study-plan.pdf{query}")
+        if response.status_code != 503:
+            return response
+        assert response.headers["Retry-After"] == "3" and response.headers["Refresh"] == "3"
+        time.sleep(0.5)
+    raise AssertionError("the study plan was not ready after 120 tries")
+
+
+def test_a_plan_still_rendering_answers_retry_at_once_instead_of_holding_the_request(report_db, client):
+    """A cohort finishing together must not hold every web thread waiting for renders."""
+    from assessment.db import get_session
+
+    app, ids, _ = report_db
+    with app.app_context():
+        facts = service.gather(session=get_session(), attempt_id=ids["retest"], sections_dir=app.config["SECTIONS_DIR"])
+    path = service._cache_path(Path(app.instance_path) / "reports", ids["retest"], "study_plan",
+                               service.digest("study_plan", facts))
+    if path.is_file():
+        path.unlink()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.with_suffix(".claim").touch()  # another web process is rendering this plan
+    try:
+        response = client.get(f"/t/{TOKENS[ids['retest']]}/study-plan.pdf", headers={"Accept": "text/html"})
+        assert response.status_code == 503
+        assert response.headers["Retry-After"] == "3" and response.headers["Refresh"] == "3"
+        assert "still being prepared" in response.get_data(as_text=True)
+        status = client.get(f"/t/{TOKENS[ids['retest']]}/study-plan/status").get_json()
+        assert status["state"] == "rendering"
+    finally:
+        path.with_suffix(".claim").unlink()
+
+
 def test_candidate_downloads_their_own_plan(report_db, client, tmp_path):
     app, ids, _ = report_db
     for key, name in (("developing", "Sam Developing"), ("accomplished", "Sam Accomplished")):
         token = TOKENS[ids[key]]
         status = client.get(f"/t/{token}/study-plan/status").get_json()
         assert status["state"] in {"rendering", "ready"} and 0 < status["percent"] <= 100
-        response = client.get(f"/t/{token}/study-plan.pdf")
+        response = download_plan(client, token)
         assert response.status_code == 200 and response.mimetype == "application/pdf"
         assert "attachment" in response.headers["Content-Disposition"]
         text = pdf_text(response.data, tmp_path)
@@ -79,7 +118,7 @@ def test_candidate_downloads_their_own_plan(report_db, client, tmp_path):
 def test_second_download_is_served_from_the_cache(report_db, client):
     app, ids, _ = report_db
     token = TOKENS[ids["retest"]]
-    first = client.get(f"/t/{token}/study-plan.pdf")
+    first = download_plan(client, token)
     started = time.perf_counter()
     second = client.get(f"/t/{token}/study-plan.pdf")
     assert time.perf_counter() - started < 0.5
@@ -93,7 +132,7 @@ def test_nobody_else_gets_a_plan(report_db, client, tmp_path):
     # The company's candidate report is not reachable from a candidate's link.
     assert client.get(f"/t/{TOKENS[ids['developing']]}/candidate.pdf").status_code == 404
     # Asking for another attempt's id changes nothing: the token decides whose plan it is.
-    response = client.get(f"/t/{TOKENS[ids['developing']]}/study-plan.pdf?attempt={ids['beginning']}")
+    response = download_plan(client, TOKENS[ids['developing']], f"?attempt={ids['beginning']}")
     assert "Sam Developing" in pdf_text(response.data, tmp_path)
 
 

@@ -1,5 +1,6 @@
 // The study plan download: the first render runs in the background; show its progress, then
-// download. Without JavaScript the link still works (the server waits for the render).
+// download. Without JavaScript the link still works (the server answers "being prepared" and
+// the browser asks again every few seconds).
 (function () {
   "use strict";
   var box = document.getElementById("study-plan");
@@ -30,7 +31,7 @@
           bar.parentNode.hidden = false;
           bar.value = s.percent;
           status.textContent = "Preparing your study plan… " + s.percent + " %";
-          setTimeout(function () { poll(thenDownload); }, 400);
+          setTimeout(function () { poll(thenDownload); }, 1000);
         }
       })
       .catch(function () { status.textContent = "Could not reach the server; the link still works."; });
