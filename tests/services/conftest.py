@@ -1,4 +1,4 @@
-"""Fixtures of the service tests. `service_session`: a fast database for service-level tests.
+"""Fixtures of the service tests. `session`: a fast database for service-level tests.
 The schema is migrated and the fixture bank synced once per run into a template SQLite file;
 each test gets its own copy and a plain Session, no Flask app. (The app-level `db_session` fixture migrates per test: ~0.5 s each.)
 """
@@ -27,7 +27,7 @@ def _service_template(tmp_path_factory):
 
 
 @pytest.fixture
-def service_session(_service_template, tmp_path):
+def session(_service_template, tmp_path):
     """A Session on a private copy of the migrated, bank-loaded database."""
     path = tmp_path / "service.db"
     for suffix in ("", "-wal"):

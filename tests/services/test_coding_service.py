@@ -19,10 +19,6 @@ GOOD = "def double(x):\n    return 2 * x\n"
 BAD = "def double(x):\n    return x\n"
 
 
-@pytest.fixture
-def session(service_session):
-    return service_session
-
 
 class Grader:
     """grade(task, code, which): every test passes for GOOD, none for anything else."""

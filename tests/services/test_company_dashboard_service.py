@@ -16,10 +16,6 @@ from assessment.services.company_dashboard import DashboardQuery
 NOW = dt.datetime(2026, 6, 1, 12, 0, tzinfo=dt.UTC)
 
 
-@pytest.fixture
-def session(service_session):
-    return service_session
-
 
 def _part(attempt, section_id, position, score=None, band=None, status="closed", minutes=None):
     started = NOW - dt.timedelta(hours=2) if minutes is not None else None

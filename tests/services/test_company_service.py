@@ -13,10 +13,6 @@ from assessment.services.company import AssessmentSpec, CompanyError, Invitation
 NOW = dt.datetime(2026, 5, 4, 8, 0, tzinfo=dt.UTC)
 
 
-@pytest.fixture
-def session(service_session):
-    return service_session
-
 
 @pytest.fixture
 def roles_dir(tmp_path):

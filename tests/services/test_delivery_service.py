@@ -13,12 +13,6 @@ from assessment.models import AssessmentSection, Invitation, Item, Response, Sec
 from assessment.services import delivery
 from assessment.services.delivery import DeliveryError, ErrorKind, LateAnswer
 
-
-@pytest.fixture
-def session(service_session):
-    return service_session
-
-
 # --- assessments, invitations, practice -------------------------------------------------------
 
 def test_an_assessment_keeps_its_sections_in_order_with_their_overrides(session):

@@ -19,10 +19,6 @@ reports = service.reports  # the renderer package, as the service imported it
 HIDDEN_MARK = '"expected": 20'  # a line of gamma-double's hidden tests
 
 
-@pytest.fixture
-def session(service_session):
-    return service_session
-
 
 @pytest.fixture
 def renders(monkeypatch):
