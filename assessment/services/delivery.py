@@ -136,12 +136,18 @@ class Visit:
 
 
 def open_invitation(*, session: Session, token: str) -> Visit:
-    invitation = find_invitation(session=session, token=token)
-    if invitation is None:
+    """Every candidate request starts here: one query for the invitation, its assessment and
+    the attempt if begun."""
+    row = None
+    if token and len(token) <= 128:
+        row = session.exec(select(Invitation, Assessment, Attempt)
+                           .join(Assessment, Assessment.id == Invitation.assessment_id)
+                           .outerjoin(Attempt, Attempt.invitation_id == Invitation.id)
+                           .where(Invitation.token_hash == hash_token(token), Invitation.revoked_at.is_(None))).first()
+    if row is None:
         raise DeliveryError("This test link is not valid. Check that you copied the whole link.",
                             kind=ErrorKind.NOT_FOUND)
-    attempt = session.exec(select(Attempt).where(Attempt.invitation_id == invitation.id)).first()
-    return Visit(invitation, session.get(Assessment, invitation.assessment_id), attempt)
+    return Visit(*row)
 
 
 #: Practice attempts one client may create per hour: plenty for a person, useless for a flood.
@@ -536,11 +542,13 @@ def check_id(value, field: str) -> int:
 def find_response(*, session: Session, attempt: Attempt, response_id) -> tuple[Response, SectionAttempt, Item]:
     """The attempt's own presented item, its section and item; NOT_FOUND for anything else."""
     check_id(response_id, "response_id")
-    response = session.get(Response, response_id)
-    part = session.get(SectionAttempt, response.section_attempt_id) if response else None
-    if response is None or part is None or part.attempt_id != attempt.id:
+    row = session.exec(select(Response, SectionAttempt, Item)
+                       .join(SectionAttempt, SectionAttempt.id == Response.section_attempt_id)
+                       .join(Item, Item.id == Response.item_id)
+                       .where(Response.id == response_id, SectionAttempt.attempt_id == attempt.id)).first()
+    if row is None:
         raise DeliveryError("response_id: no such item in this attempt", kind=ErrorKind.NOT_FOUND)
-    return response, part, session.get(Item, response.item_id)
+    return tuple(row)
 
 
 def enforce_deadline(*, session: Session, section_attempt: SectionAttempt, response: Response,
