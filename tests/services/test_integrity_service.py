@@ -17,14 +17,9 @@ SOLUTION = """def double(values):
         result.append(value * 2)
     return result
 """
-RENAMED = """def twice(xs):   # renamed, reformatted, other literals
-    out = []
-    for x in xs:
-        if x is None:
-            continue
-        out.append(x * 3)
-    return out
-"""
+#: The same code renamed, re-spaced, commented and with another literal.
+RENAMED = (SOLUTION.replace("double(values)", "twice(xs):   # mine").replace("):   # mine:", "):   # mine")
+           .replace("result", "out").replace("values", "xs").replace("value", "x").replace("* 2", "*  3"))
 OTHER = """def double(values):
     return [v + v for v in values if v is not None and v != 0]
 """
