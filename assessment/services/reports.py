@@ -252,6 +252,7 @@ class Job:
     started: float = 0.0
     elsewhere: bool = False
     """Another process claimed this render: wait for its file (``future`` is None)."""
+    path: Path | None = None
 
 
 def render_to_file(kind: str, facts: dict, path: Path, on_stage=None) -> Path:
@@ -322,6 +323,7 @@ class Renderer:
             self._pool = concurrent.futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="report")
         self._processes = processes
         self._jobs: dict[Path, Job] = {}
+        self._latest: dict[tuple[int, str], Job] = {}  # (attempt id, kind) -> its last render asked for
         self._lock = threading.Lock()
 
     def submit(self, path: Path, kind: str, facts: dict) -> Job:
@@ -330,8 +332,12 @@ class Renderer:
             if job is not None and job.error is None:
                 return job
             if not _claim(path):
-                return Job(stage="layout", elsewhere=True, started=time.monotonic())
-            job = self._jobs[path] = Job(started=time.monotonic())
+                job = Job(stage="layout", elsewhere=True, started=time.monotonic(), path=path)
+            else:
+                job = self._jobs[path] = Job(started=time.monotonic(), path=path)
+            self._latest[(facts["attempt"]["id"], kind)] = job
+            if job.elsewhere:
+                return job
             if self._processes:
                 job.stage = "layout"
                 job.future = self._pool.submit(render_to_file, kind, facts, path)
@@ -375,6 +381,18 @@ class Renderer:
         with self._lock:
             return self._jobs.get(path)
 
+    def in_flight(self, attempt_id: int, kind: str) -> Job | None:
+        """The render of this attempt's report still running (here or in a sibling process),
+        so that a progress poll need not gather the facts again; None when there is none."""
+        with self._lock:
+            job = self._latest.get((attempt_id, kind))
+            if job is None or job.error is not None or job.stage == "ready" or job.path.is_file():
+                self._latest.pop((attempt_id, kind), None)
+                return None
+            if job.elsewhere and time.monotonic() - job.started > CLAIM_SECONDS:
+                return None  # its renderer may have died: look again
+            return job
+
     def shutdown(self) -> None:
         self._pool.shutdown(wait=True)
 
@@ -417,8 +435,8 @@ class Download:
     message: str = ""
 
 
-def _filename(kind: str, facts: dict) -> str:
-    return f"{reports.KINDS[kind].filename}-{facts['attempt']['id']}.pdf"
+def _filename(kind: str, attempt_id: int) -> str:
+    return f"{reports.KINDS[kind].filename}-{attempt_id}.pdf"
 
 
 def _start(*, session: Session, attempt_id: int, kind: str, sections_dir, cache_dir) -> tuple[Path, Job | None, dict]:
@@ -433,15 +451,20 @@ def _start(*, session: Session, attempt_id: int, kind: str, sections_dir, cache_
 
 def download_status(*, session: Session, attempt_id: int, kind: str = "study_plan", sections_dir=None,
                     cache_dir=None) -> Download:
-    """Start the render if needed and say how far it is (the results page polls this)."""
+    """Start the render if needed and say how far it is (the results page polls this once a
+    second: while a render runs, the answer comes without gathering the facts again)."""
+    running = getattr(renderer(), "in_flight", None)
+    job = running(attempt_id, kind) if running else None
+    if job is not None:
+        return Download("rendering", STAGES.get(job.stage, 10), _filename(kind, attempt_id))
     path, job, facts = _start(session=session, attempt_id=attempt_id, kind=kind, sections_dir=sections_dir,
                               cache_dir=cache_dir)
     if job is None:
-        return Download("ready", 100, _filename(kind, facts))
+        return Download("ready", 100, _filename(kind, attempt_id))
     if job.error:
-        return Download("failed", 0, _filename(kind, facts), message="The report could not be made. Try again.")
+        return Download("failed", 0, _filename(kind, attempt_id), message="The report could not be made. Try again.")
     return Download("ready" if job.stage == "ready" else "rendering", STAGES.get(job.stage, 10),
-                    _filename(kind, facts))
+                    _filename(kind, attempt_id))
 
 
 def download(*, session: Session, attempt_id: int, kind: str = "study_plan", sections_dir=None, cache_dir=None,
@@ -456,17 +479,17 @@ def download(*, session: Session, attempt_id: int, kind: str = "study_plan", sec
         while not path.is_file() and time.monotonic() < deadline:
             time.sleep(0.2)  # another process renders it: its file is the signal
         if not path.is_file():
-            return Download("rendering", STAGES["layout"], _filename(kind, facts),
+            return Download("rendering", STAGES["layout"], _filename(kind, attempt_id),
                             message="Your study plan is still being prepared. Try again in a few seconds.")
     elif job is not None:
         try:
             job.future.result(timeout=wait)
         except concurrent.futures.TimeoutError:
-            return Download("rendering", STAGES.get(job.stage, 10), _filename(kind, facts),
+            return Download("rendering", STAGES.get(job.stage, 10), _filename(kind, attempt_id),
                             message="Your study plan is still being prepared. Try again in a few seconds.")
         except Exception:  # noqa: BLE001  logged by the worker
-            return Download("failed", 0, _filename(kind, facts), message="The report could not be made. Try again.")
-    return Download("ready", 100, _filename(kind, facts), data=path.read_bytes())
+            return Download("failed", 0, _filename(kind, attempt_id), message="The report could not be made. Try again.")
+    return Download("ready", 100, _filename(kind, attempt_id), data=path.read_bytes())
 
 
 # --- the candidate's pages: only the attempt of their own invitation -------------------------

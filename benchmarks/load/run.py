@@ -547,6 +547,8 @@ def main() -> None:
     parser.add_argument("--queue-workers", type=int, default=2)
     parser.add_argument("--section-seconds", type=int, default=900)
     parser.add_argument("--max-seconds", type=float, default=600, help="hard bound on the whole run")
+    parser.add_argument("--ramp", type=float, default=60,
+                        help="seconds over which the candidates arrive (all are taking the test together after it)")
     parser.add_argument("--stress", type=float, default=0, help="seconds of the no-think-time stress instead")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--keep", action="store_true", help="keep the work folder (logs, database)")
@@ -562,7 +564,7 @@ def main() -> None:
         port = stack.start()
         print(f"stack: {args.servers} server(s) x {args.workers} workers x {args.threads} threads, {args.db}, "
               f"{'queue on Redis with ' + str(args.queue_workers) + ' workers' if args.redis else 'in-process grading'};"
-              f" {args.candidates} candidates, think {args.think} s", flush=True)
+              f" {args.candidates} candidates arriving over {args.ramp:.0f} s, think {args.think} s", flush=True)
         started = time.monotonic()
         if args.stress:
             print(stress(port, tokens, args.stress, stats, acked, lock))
@@ -575,7 +577,7 @@ def main() -> None:
             threads = [threading.Thread(target=c.run) for c in candidates]
             for index, thread in enumerate(threads):
                 thread.start()
-                time.sleep(min(0.02, 5 / len(threads)))  # arrivals spread over a few seconds
+                time.sleep(args.ramp / len(threads))  # arrivals spread over the ramp
             for thread in threads:
                 thread.join(timeout=max(1, deadline - time.monotonic() + 30))
         wall = time.monotonic() - started

@@ -410,3 +410,33 @@ def test_a_download_waits_for_the_file_another_process_renders(report_db, tmp_pa
         service.render_to_file("study_plan", facts, path)  # the other process finishes
         done = service.download(session=get_session(), attempt_id=ids["no_role"], cache_dir=tmp_path, wait=5)
     assert done.state == "ready" and done.data.startswith(b"%PDF")
+
+
+def test_progress_polls_during_a_render_do_not_gather_the_facts_again(report_db, tmp_path, monkeypatch):
+    """The results page polls once a second per candidate; while a render runs, the answer
+    comes from the renderer's own record, not from the database."""
+    from assessment.db import get_session
+
+    app, ids, _ = report_db
+    facts, _ = view_of(app, ids["no_role"])
+    path = service._cache_path(tmp_path, ids["no_role"], "study_plan", service.digest("study_plan", facts))
+    path.parent.mkdir(parents=True)
+    path.with_suffix(".claim").touch()  # a sibling web process renders it
+    renderer = service.Renderer(workers=1, processes=False)
+    monkeypatch.setattr(service, "renderer", lambda: renderer)
+    gathered = []
+    real_gather = service.gather
+    monkeypatch.setattr(service, "gather", lambda **kw: gathered.append(kw["attempt_id"]) or real_gather(**kw))
+    try:
+        with app.app_context():
+            status = lambda: service.download_status(session=get_session(), attempt_id=ids["no_role"],  # noqa: E731
+                                                     cache_dir=tmp_path)
+            assert status().state == "rendering" and gathered == [ids["no_role"]]
+            assert status().state == "rendering" and status().state == "rendering"
+            assert gathered == [ids["no_role"]]  # no new gathering while it renders
+            service.render_to_file("study_plan", facts, path)  # the sibling finishes
+            ready = status()
+        assert ready.state == "ready" and ready.filename == f"study-plan-{ids['no_role']}.pdf"
+        assert len(gathered) == 2  # looked again once the file was there
+    finally:
+        renderer.shutdown()
