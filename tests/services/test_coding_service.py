@@ -265,3 +265,73 @@ def test_a_sample_job_runs_the_sample_tests():
 
     assert coding.sample_job(task=Task(), code=GOOD, session=None, grade=grader).which == "sample"
     assert grader.calls == [("t", GOOD, "sample")]
+
+
+def test_only_this_attempts_sample_runs_count_toward_its_limit(session):
+    other, _, _ = _code_item(session)
+    attempt, _, response = _code_item(session)
+    for n in range(coding.RUNS_PER_MINUTE):
+        session.add(CodeRun(attempt_id=other.id, response_id=response.id, kind="sample", code_sha256="x",
+                            created_at=T0))
+        session.add(CodeRun(attempt_id=attempt.id, response_id=response.id, kind="hidden", code_sha256="x",
+                            created_at=T0))
+    session.commit()
+    assert _run(session, attempt, response, Queue(session, Grader()))["passed"] == 2
+    for n in range(coding.RUNS_PER_MINUTE - 1):
+        _run(session, attempt, response, Queue(session, Grader()), seq=n + 2)
+    with pytest.raises(DeliveryError) as raised:
+        _run(session, attempt, response, Queue(session, Grader()), seq=20)
+    assert str(raised.value) == "Too many runs: at most 10 sample runs per minute. Wait a moment and try again."
+
+
+def test_only_this_attempts_submissions_count_toward_its_limit(session):
+    other, _, _ = _code_item(session)
+    attempt, _, response = _code_item(session)
+    session.add_all([Event(attempt_id=other.id, kind="code.submitted", payload={}, created_at=T0)
+                     for _ in range(coding.SUBMISSIONS_PER_MINUTE)])
+    session.commit()
+    assert coding.submit_code(session=session, attempt=attempt, response_id=response.id, code=GOOD,
+                              grace_seconds=GRACE, now=T0).status == "submitted"
+
+
+def test_what_the_operators_log_says(session, caplog):
+    caplog.set_level("INFO", logger="assessment.services.coding")
+    attempt, _, response = _code_item(session)
+
+    def broken(task, code, which):
+        raise RuntimeError("sandbox gone")
+
+    with pytest.raises(DeliveryError):
+        _run(session, attempt, response, Queue(session, broken))
+    run = session.exec(select(CodeRun)).one()
+    assert f"sample run {run.id} failed" in caplog.text and "sandbox gone" in caplog.text
+    coding.queue_grading(queue=Queue(session, Grader(), full=True), response_id=77, attempt_id=attempt.id)
+    assert "grading queue full; response 77 waits for the next sweep" in caplog.text
+    coding.submit_code(session=session, attempt=attempt, response_id=response.id, code=GOOD, grace_seconds=GRACE,
+                       now=T0)
+    coding.grade_submission(response.id, session=session, grade=Grader(status="sandbox error"))
+    assert f"sandbox error grading response {response.id}; will retry" in caplog.text
+
+
+def test_a_recorded_grade_is_stamped_with_its_time_and_attempt(session):
+    attempt, _, response = _code_item(session)
+    coding.submit_code(session=session, attempt=attempt, response_id=response.id, code=GOOD, grace_seconds=GRACE,
+                       now=T0)
+    task = coding.grading_task(session.get(Item, response.item_id))
+    graded_at = T0 + dt.timedelta(minutes=3)
+    coding.record_grade(session=session, response_id=response.id, result=Grader()(task, GOOD, "hidden"),
+                        now=graded_at)
+    hidden = session.exec(select(CodeRun).where(CodeRun.kind == "hidden")).one()
+    assert (hidden.created_at, hidden.finished_at, hidden.attempt_id) == (graded_at, graded_at, attempt.id)
+    [event] = session.exec(select(Event).where(Event.kind == "code.graded")).all()
+    assert event.attempt_id == attempt.id
+
+
+def test_at_most_a_hundred_pending_grades_are_queued_per_sweep(session):
+    attempt, part, response = _code_item(session)
+    session.add_all([Response(section_attempt_id=part.id, item_id=response.item_id, position=n, status="submitted",
+                              answer={"code": GOOD}) for n in range(1, 102)])
+    session.commit()
+    queue = Queue(session, Grader(), full=True)
+    assert coding.queue_pending_grading(session=session, queue=queue) == 0
+    assert len(queue.submitted) == 100
