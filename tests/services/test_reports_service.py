@@ -4,7 +4,9 @@ that returns marked bytes at once (the real documents are tested in tests/report
 import datetime as dt
 import json
 import os
+import threading
 import time
+from concurrent.futures import Future
 
 import pytest
 from service_helpers import GRACE, T0, on_first_item, right, submit, wrong
@@ -22,14 +24,14 @@ HIDDEN_MARK = '"expected": 20'  # a line of gamma-double's hidden tests
 
 @pytest.fixture
 def renders(monkeypatch):
-    """Replace the PDF renderer: returns the kind and the candidate's name, counts the calls."""
+    """Replace the PDF renderer: returns the kind and how many roles the facts have; counts the calls."""
     calls = []
 
     def render_pdf(kind, composed, on_stage=None):
         calls.append(kind)
         if on_stage:
             on_stage("layout")
-        return f"%PDF {kind}".encode()
+        return f"%PDF {kind} roles={len(composed['roles'])}".encode()
 
     monkeypatch.setattr(reports, "render_pdf", render_pdf)
     monkeypatch.setattr(reports, "compose", lambda facts: facts)
@@ -140,13 +142,13 @@ def test_the_cache_key_covers_kind_version_and_every_fact(monkeypatch):
 def test_a_report_is_rendered_once_per_data_into_its_cache_file(session, tmp_path, renders):
     attempt = _finished(session)
     kwargs = dict(session=session, attempt_id=attempt.id, sections_dir=tmp_path, cache_dir=tmp_path / "cache")
-    assert service.report_pdf(kind="candidate", **kwargs) == b"%PDF candidate"
-    assert service.report_pdf(kind="candidate", **kwargs) == b"%PDF candidate" and renders == ["candidate"]
+    assert service.report_pdf(kind="candidate", **kwargs) == b"%PDF candidate roles=0"
+    assert service.report_pdf(kind="candidate", **kwargs) == b"%PDF candidate roles=0" and renders == ["candidate"]
     facts = service.gather(session=session, attempt_id=attempt.id, sections_dir=tmp_path)
     path = tmp_path / "cache" / str(attempt.id) / f"candidate-{service.digest('candidate', facts)}.pdf"
-    assert path.read_bytes() == b"%PDF candidate"
-    assert service.report_pdf(**kwargs) == b"%PDF study_plan"  # the default kind
-    assert service.report_pdf(kind="candidate", cut_scores={"alpha": 1}, **kwargs) == b"%PDF candidate"
+    assert path.read_bytes() == b"%PDF candidate roles=0"
+    assert service.report_pdf(**kwargs) == b"%PDF study_plan roles=0"  # the default kind
+    assert service.report_pdf(kind="candidate", cut_scores={"alpha": 1}, **kwargs) == b"%PDF candidate roles=0"
     assert renders == ["candidate", "study_plan", "candidate"]  # new data: a new file
     assert sorted(p.name.split("-")[0] for p in path.parent.iterdir()) == ["candidate", "candidate", "study_plan"]
     with pytest.raises(service.ReportError, match="kind: 'transcript' is not a report") as bad:
@@ -167,7 +169,7 @@ def test_one_renderer_takes_a_render_and_a_stale_claim_is_taken_over(session, tm
         stale = time.time() - service.CLAIM_SECONDS - 1
         os.utime(path.with_suffix(".claim"), (stale, stale))
         job = first.submit(path, "study_plan", facts)
-        assert not job.elsewhere and job.future.result(10) == path and path.read_bytes() == b"%PDF study_plan"
+        assert not job.elsewhere and job.future.result(10) == path and path.read_bytes() == b"%PDF study_plan roles=0"
         assert job.stage == "ready" and not path.with_suffix(".claim").exists()
         assert first.job(path) is None  # done: the file is the state now
         again = tmp_path / str(attempt.id) / "study_plan-y.pdf"
@@ -217,11 +219,11 @@ def test_download_status_and_download_of_a_cached_report(downloads):
     attempt, kwargs = downloads
     ready = service.download(**kwargs)
     name = f"{reports.KINDS['study_plan'].filename}-{attempt.id}.pdf"
-    assert (ready.state, ready.percent, ready.filename, ready.data) == ("ready", 100, name, b"%PDF study_plan")
+    assert (ready.state, ready.percent, ready.filename, ready.data) == ("ready", 100, name, b"%PDF study_plan roles=0")
     status = service.download_status(**kwargs)
     assert (status.state, status.percent, status.filename, status.data) == ("ready", 100, name, None)
     candidate = service.download(kind="candidate", **kwargs)
-    assert candidate.data == b"%PDF candidate" and candidate.filename.endswith(f"-{attempt.id}.pdf")
+    assert candidate.data == b"%PDF candidate roles=0" and candidate.filename.endswith(f"-{attempt.id}.pdf")
 
 
 def test_a_download_waits_only_so_long_for_another_processes_render(downloads, renders):
@@ -238,3 +240,146 @@ def test_a_download_waits_only_so_long_for_another_processes_render(downloads, r
     path.write_bytes(b"%PDF elsewhere")
     assert service.download(wait=0.3, **kwargs).data == b"%PDF elsewhere"
     assert renders == []
+
+
+ROLES = "roles:\n  - id: analyst\n    title: Analyst\n    targets: {alpha: 500}\n"
+
+
+def test_the_bank_folder_given_reaches_the_rendered_facts(downloads):
+    attempt, kwargs = downloads
+    (kwargs["sections_dir"] / "roles.yaml").write_text(ROLES)
+    assert service.report_pdf(**kwargs) == b"%PDF study_plan roles=1"
+    assert service.download(kind="candidate", **kwargs).data == b"%PDF candidate roles=1"
+
+
+class _FakeRenderer:
+    """Hands out one prepared job, as a render pool would."""
+
+    def __init__(self, job):
+        self.job = job
+
+    def submit(self, path, kind, facts):
+        assert facts["attempt"]["id"] and kind in reports.KINDS
+        return self.job
+
+
+@pytest.mark.parametrize("job, expected", [
+    (service.Job(stage="writing"), ("rendering", 85, "")),
+    (service.Job(stage="queued"), ("rendering", 10, "")),
+    (service.Job(stage="unheard of"), ("rendering", 10, "")),
+    (service.Job(stage="ready"), ("ready", 100, "")),
+    (service.Job(stage="layout", error="RuntimeError: x"), ("failed", 0, "The report could not be made. Try again.")),
+])
+def test_the_download_button_shows_the_jobs_stage(downloads, monkeypatch, job, expected):
+    attempt, kwargs = downloads
+    monkeypatch.setattr(service, "renderer", lambda: _FakeRenderer(job))
+    status = service.download_status(**kwargs)
+    assert (status.state, status.percent, status.message) == expected
+    assert status.filename == f"{reports.KINDS['study_plan'].filename}-{attempt.id}.pdf" and status.data is None
+
+
+def test_a_plain_download_says_rendering_or_failed_without_waiting_forever(downloads, monkeypatch):
+    attempt, kwargs = downloads
+    pending = service.Job(stage="composing", future=Future())
+    monkeypatch.setattr(service, "renderer", lambda: _FakeRenderer(pending))
+    waiting = service.download(wait=0.05, **kwargs)
+    assert (waiting.state, waiting.percent, waiting.data) == ("rendering", 25, None)
+    assert waiting.message == "Your study plan is still being prepared. Try again in a few seconds."
+    assert waiting.filename == f"{reports.KINDS['study_plan'].filename}-{attempt.id}.pdf"
+    unknown = service.Job(stage="mystery", future=Future())
+    monkeypatch.setattr(service, "renderer", lambda: _FakeRenderer(unknown))
+    assert service.download(wait=0.05, **kwargs).percent == 10
+    broken = service.Job(stage="layout", future=Future())
+    broken.future.set_exception(RuntimeError("no fonts"))
+    monkeypatch.setattr(service, "renderer", lambda: _FakeRenderer(broken))
+    failed = service.download(wait=0.05, **kwargs)
+    assert (failed.state, failed.percent, failed.data) == ("failed", 0, None)
+    assert failed.message == "The report could not be made. Try again." and failed.filename == waiting.filename
+
+
+def test_a_download_waits_for_the_file_of_a_render_elsewhere(downloads, monkeypatch):
+    attempt, kwargs = downloads
+    facts = service.gather(session=kwargs["session"], attempt_id=attempt.id, sections_dir=kwargs["sections_dir"])
+    path = kwargs["cache_dir"] / str(attempt.id) / f"study_plan-{service.digest('study_plan', facts)}.pdf"
+    monkeypatch.setattr(service, "renderer", lambda: _FakeRenderer(service.Job(stage="layout", elsewhere=True)))
+    writer = threading.Timer(0.3, lambda: (path.parent.mkdir(parents=True, exist_ok=True),
+                                           path.write_bytes(b"%PDF from elsewhere")))
+    writer.start()
+    try:
+        ready = service.download(wait=30, **kwargs)
+    finally:
+        writer.join()
+    assert (ready.state, ready.percent, ready.data) == ("ready", 100, b"%PDF from elsewhere")
+    path.unlink()
+    late = service.download(wait=0.05, **kwargs)
+    assert (late.state, late.filename) == ("rendering", ready.filename)
+    assert late.message == "Your study plan is still being prepared. Try again in a few seconds."
+
+
+def test_a_failed_render_is_logged_once_with_its_file(session, tmp_path, monkeypatch, caplog):
+    attempt = _finished(session)
+    facts = service.gather(session=session, attempt_id=attempt.id)
+    monkeypatch.setattr(reports, "compose", lambda facts: facts)
+    monkeypatch.setattr(reports, "render_pdf", lambda kind, composed, on_stage=None: (_ for _ in ()).throw(
+        RuntimeError("no fonts")))
+    renderer = service.Renderer(processes=False)
+    try:
+        job = renderer.submit(tmp_path / "study_plan-q.pdf", "study_plan", facts)
+        with pytest.raises(RuntimeError):
+            job.future.result(10)
+    finally:
+        renderer.shutdown()
+    assert caplog.text.count("rendering study_plan-q.pdf failed: RuntimeError('no fonts')") == 1
+
+
+def test_a_thread_render_reports_each_stage(session, tmp_path, monkeypatch):
+    attempt = _finished(session)
+    facts = service.gather(session=session, attempt_id=attempt.id)
+    seen, release = [], threading.Event()
+
+    def render_pdf(kind, composed, on_stage=None):
+        release.wait(10)  # until the test holds the job
+        on_stage("layout")
+        seen.append(job.stage)
+        on_stage("writing")
+        seen.append(job.stage)
+        return b"%PDF staged " + composed["candidate"]["name"].encode()
+
+    monkeypatch.setattr(reports, "compose", lambda facts: facts)
+    monkeypatch.setattr(reports, "render_pdf", render_pdf)
+    renderer = service.Renderer(processes=False)
+    try:
+        job = renderer.submit(tmp_path / "study_plan-s.pdf", "study_plan", facts)
+        release.set()
+        assert job.future.result(10).read_bytes() == b"%PDF staged Sam"
+    finally:
+        renderer.shutdown()
+    assert seen == ["layout", "writing"] and job.stage == "ready"
+
+
+def test_the_render_pool_follows_the_apps_queue_setting(monkeypatch):
+    from flask import Flask
+
+    from assessment.jobs import RedisRenderer
+
+    monkeypatch.setattr(service, "_RENDERER", None)
+    local = service.renderer()
+    try:
+        assert type(local) is service.Renderer and local._pool._max_workers == 1
+        assert service.renderer() is local
+        app = Flask(__name__)
+        app.config["REDIS_URL"] = "redis://127.0.0.1:6379/12"
+        with app.app_context():
+            shared = service.renderer()
+            assert isinstance(shared, RedisRenderer) and service.renderer() is shared
+            assert shared.redis.connection_pool.connection_kwargs["db"] == 12
+        back = service.renderer()  # outside the app again: a local pool
+        assert type(back) is service.Renderer and back is not local
+        back.shutdown()
+        app.config["REDIS_URL"] = ""
+        with app.app_context():
+            assert type(service.renderer()) is service.Renderer
+    finally:
+        local.shutdown()
+        if isinstance(service._RENDERER, service.Renderer):
+            service._RENDERER.shutdown()
