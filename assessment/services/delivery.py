@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, func, select
 
@@ -599,6 +600,9 @@ def save_answer(*, session: Session, attempt: Attempt, response_id: int, payload
                                     kind=ErrorKind.CONFLICT)
             if not final:
                 return SaveResult(response, seq, False)  # the same save, retried
+        if not final:
+            _store_draft(session, response, answer, seq, now)
+            return SaveResult(response, seq, False)
         response.answer, response.save_seq, response.saved_at = answer, seq, now
         if final:
             response.score = score_answer(item.type, item.body, answer).score
@@ -606,6 +610,20 @@ def save_answer(*, session: Session, attempt: Attempt, response_id: int, payload
             session.flush()
             present_next_item(session=session, attempt=attempt, section_attempt=part, now=now)
     return SaveResult(response, seq, final)
+
+
+def _store_draft(session: Session, response: Response, answer: dict, seq: int, now: dt.datetime) -> None:
+    """An autosave, the most frequent write of all: one UPDATE by id and row version, without
+    the ORM's unit of work (a third of an autosave's CPU). The loaded object is brought up to
+    date as if it had been flushed."""
+    table = Response.__table__
+    version = response.row_version
+    result = session.execute(table.update().where(table.c.id == response.id, table.c.row_version == version)
+                             .values(answer=answer, save_seq=seq, saved_at=now, row_version=version + 1))
+    if result.rowcount != 1:
+        raise StaleDataError(f"response {response.id} changed under its lock")
+    for name, value in (("answer", answer), ("save_seq", seq), ("saved_at", now), ("row_version", version + 1)):
+        set_committed_value(response, name, value)
 
 
 def _code_answer(payload: dict) -> dict:
