@@ -7,12 +7,13 @@ import os
 import threading
 import time
 from concurrent.futures import Future
+from pathlib import Path
 
 import pytest
 from service_helpers import GRACE, T0, on_first_item, right, submit, wrong
 from sqlmodel import select
 
-from assessment.models import Attempt, Invitation, Item, SectionAttempt
+from assessment.models import Assessment, Attempt, Invitation, Item, SectionAttempt
 from assessment.services import coding, delivery
 from assessment.services import reports as service
 from assessment.services.failures import ErrorKind
@@ -242,7 +243,7 @@ def test_a_download_waits_only_so_long_for_another_processes_render(downloads, r
     assert renders == []
 
 
-ROLES = "roles:\n  - id: analyst\n    title: Analyst\n    targets: {alpha: 500}\n"
+ROLES = "roles:\n  - id: analyst\n    title: Analyst\n    targets: {alpha: developing}\n"
 
 
 def test_the_bank_folder_given_reaches_the_rendered_facts(downloads):
@@ -383,3 +384,63 @@ def test_the_render_pool_follows_the_apps_queue_setting(monkeypatch):
         local.shutdown()
         if isinstance(service._RENDERER, service.Renderer):
             service._RENDERER.shutdown()
+
+
+def _visit(session, attempt):
+    invitation = session.get(Invitation, attempt.invitation_id)
+    return delivery.Visit(invitation, session.get(Assessment, invitation.assessment_id), attempt)
+
+
+def test_a_candidate_gets_their_study_plan_only_once_finished(downloads, monkeypatch):
+    attempt, kwargs = downloads
+    session = kwargs.pop("session")
+    kwargs.pop("attempt_id")
+    unfinished, _, _ = on_first_item(session)
+    for visit in (_visit(session, unfinished), delivery.Visit(None, None, None)):
+        for call in (service.study_plan_status, service.study_plan_download):
+            with pytest.raises(service.ReportError) as raised:
+                call(session=session, visit=visit, **kwargs)
+            assert str(raised.value) == "Your study plan is ready once you have finished the test."
+            assert raised.value.status == 409
+    visit = _visit(session, attempt)
+    plan = service.study_plan_download(session=session, visit=visit, wait=10, **kwargs)
+    assert (plan.state, plan.data) == ("ready", b"%PDF study_plan roles=0")
+    assert service.study_plan_status(session=session, visit=visit, **kwargs) == {"state": "ready", "percent": 100,
+                                                                                 "message": ""}
+    monkeypatch.setattr(service, "renderer", lambda: _FakeRenderer(service.Job(stage="writing")))
+    (kwargs["sections_dir"] / "roles.yaml").write_text(ROLES)  # new facts: a new file to render
+    assert service.study_plan_status(session=session, visit=visit, **kwargs) == {"state": "rendering",
+                                                                                 "percent": 85, "message": ""}
+
+
+def test_the_worker_entry_point_renders_into_the_cache_from_the_database_url(session, tmp_path, renders):
+    attempt = _finished(session)
+    (tmp_path / "roles.yaml").write_text(ROLES)
+    url = session.get_bind().url.render_as_string(hide_password=False)
+    path = service.render_report("candidate", attempt.id, database_url=url, sections_dir=tmp_path,
+                                 cache_dir=tmp_path / "cache", cut_scores={"alpha": 3})
+    facts = service.gather(session=session, attempt_id=attempt.id, sections_dir=tmp_path, cut_scores={"alpha": 3})
+    assert path == str(tmp_path / "cache" / str(attempt.id) / f"candidate-{service.digest('candidate', facts)}.pdf")
+    assert Path(path).read_bytes() == b"%PDF candidate roles=1" and renders == ["candidate"]
+    with pytest.raises(service.ReportError, match="no such attempt"):
+        service.render_report("candidate", 10**6, database_url=url, sections_dir=tmp_path, cache_dir=tmp_path)
+
+
+def test_the_results_page_adds_the_reports_view_and_its_chart(session, tmp_path):
+    attempt = _finished(session)
+    (tmp_path / "roles.yaml").write_text(ROLES)
+    page = service.results_page(session=session, visit=_visit(session, attempt), grace_seconds=GRACE,
+                                sections_dir=tmp_path)
+    assert page["grading"] == 1 and [p.section_id for p in page["parts"]] == ["alpha", "gamma"]
+    assert page["report"] == reports.compose(service.gather(session=session, attempt_id=attempt.id,
+                                                            sections_dir=tmp_path))
+    assert page["chart_svg"].lstrip().startswith("<svg") and "Section Alpha" in page["chart_alt"]
+    not_begun = _visit(session, attempt)
+    not_begun.attempt = None
+    assert service.results_page(session=session, visit=not_begun, grace_seconds=GRACE) is None
+
+
+def test_process_usage_is_cpu_seconds_and_megabytes():
+    cpu, peak = service.process_usage()
+    assert 0 < cpu < 10**6 and 10 < peak < 10**5  # a Python process with numpy loaded: tens of MB at least
+    assert service.Renderer(processes=False).usage() == []
