@@ -340,17 +340,21 @@ def _load_sections(sections_dir: str, only: tuple):
 @click.option("--randomesque", type=click.IntRange(min=1), default=3, show_default=True,
               help="Pick among this many best items (the web flow uses 3).")
 @click.option("--progressive", is_flag=True, help="Progressive exposure control (what-if).")
+@click.option("--opening", type=click.FloatRange(0.0, 1.0, min_open=True), default=0.5, show_default=True,
+              help="Opening rule: the first item among those with this share of the best information "
+                   "(the web flow's OPENING_SHARE).")
+@click.option("--no-opening", is_flag=True, help="Choose the first item like any other (what-if).")
 @click.option("--no-exposure", is_flag=True,
               help="Ignore the sections' exposure.yaml (Sympson-Hetter) files (what-if).")
 @click.option("--equal-skills", is_flag=True,
               help="Equal content-balance shares per skill instead of the web flow's proportional ones.")
 @click.option("--seed", type=int, default=0, show_default=True)
 def precision(sections_dir: str, candidates: int, only: tuple, max_items: int | None,
-              se_target: float | None, randomesque: int, progressive: bool, no_exposure: bool,
-              equal_skills: bool, seed: int) -> None:
+              se_target: float | None, randomesque: int, progressive: bool, opening: float,
+              no_opening: bool, no_exposure: bool, equal_skills: bool, seed: int) -> None:
     """Precision report of the shipped bank: synthetic candidates (theta ~ N(0, 1)) through the
-    web flow's adaptive engine (content balance, randomesque, the section's exposure.yaml,
-    EAP, its length and SE target), per section: mean and maximum length, median SE, RMSE and
+    web flow's adaptive engine (content balance, randomesque, the opening rule, the section's
+    exposure.yaml, EAP, its length and SE target), per section: mean and maximum length, median SE, RMSE and
     bias against the true ability, Rudner's band classification accuracy and consistency, the
     largest exposure rate and the share of items never used."""
     import numpy as np
@@ -371,7 +375,8 @@ def precision(sections_dir: str, candidates: int, only: tuple, max_items: int | 
                                   min_items=spec.min_items, max_items=max_items or spec.max_items,
                                   se_target=se_target or spec.se_target, randomesque=randomesque,
                                   progressive=progressive, rng=rng, section=sid, exposure_probability=k,
-                                  skill_targets=None if equal_skills else skill_shares(skills))
+                                  skill_targets=None if equal_skills else skill_shares(skills),
+                                  opening=None if no_opening else opening)
         rows.append(result.row())
     table = pd.DataFrame(rows).set_index("section")
     with pd.option_context("display.width", 200, "display.max_columns", 20):
@@ -382,10 +387,10 @@ def precision(sections_dir: str, candidates: int, only: tuple, max_items: int | 
 @click.option("--sections-dir", type=click.Path(exists=True, file_okay=False), default="sections",
               show_default=True, help="The item bank (one folder per section).")
 @click.option("--section", "only", multiple=True, help="Section id (repeatable; default: every section).")
-@click.option("--target", type=click.FloatRange(0.05, 1.0), default=0.3, show_default=True,
+@click.option("--target", type=click.FloatRange(0.05, 1.0), default=0.36, show_default=True,
               help="Exposure rate the iteration aims each item at (below the 0.40 limit for noise).")
-@click.option("--candidates", type=click.IntRange(min=20), default=200, show_default=True)
-@click.option("--iterations", type=click.IntRange(min=1), default=6, show_default=True)
+@click.option("--candidates", type=click.IntRange(min=20), default=500, show_default=True)
+@click.option("--iterations", type=click.IntRange(min=1), default=12, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--max-items", type=click.IntRange(min=1), default=None,
               help="Override every section's maximum length (what-if; not with --write).")
@@ -401,7 +406,7 @@ def exposure(sections_dir: str, only: tuple, target: float, candidates: int, ite
     import numpy as np
     import pandas as pd
 
-    from assessment.scoring import read_exposure, skill_shares
+    from assessment.scoring import OPENING_SHARE, read_exposure, skill_shares
     from assessment.scoring.precision import sympson_hetter, write_exposure
 
     if write and (max_items or se_target):
@@ -419,7 +424,8 @@ def exposure(sections_dir: str, only: tuple, target: float, candidates: int, ite
                                    min_items=spec.min_items,
                                    max_items=max_items or spec.max_items,
                                    se_target=se_target or spec.se_target,
-                                   randomesque=3, skill_targets=skill_shares(skills))
+                                   randomesque=3, skill_targets=skill_shares(skills),
+                                   opening=OPENING_SHARE)
         rows.append(result.row() | {"k_min": float(k.min()), "limited": int(np.sum(k < 1))})
         if write:
             write_exposure(folder, [i.id for i in items], k,

@@ -28,7 +28,14 @@ from assessment.scoring.response_models import (
                                             test_information,
 )
 from assessment.scoring.scale import BANDS, ScaledScore, band_of, scale_score, to_scale
-from assessment.scoring.selection import SkillMap, next_fixed_item, select_next_item, should_stop, skill_shares
+from assessment.scoring.selection import (
+                                            OPENING_SHARE,
+                                            SkillMap,
+                                            next_fixed_item,
+                                            select_next_item,
+                                            should_stop,
+                                            skill_shares,
+)
 from assessment.scoring.simulation import (
                                             CatSimulation,
                                             simulate_bank,
@@ -44,7 +51,7 @@ __all__ = [
     "category_probabilities", "log_category_probabilities", "expected_score",
     "item_information", "test_information", "log_likelihood", "check_responses",
     "estimate_ability", "scale_score", "to_scale", "band_of", "diagnose_skills",
-    "select_next_item", "next_fixed_item", "should_stop", "skill_shares", "read_exposure",
+    "select_next_item", "next_fixed_item", "should_stop", "skill_shares", "read_exposure", "OPENING_SHARE",
     "calibrate", "CalibrationResult", "SparseResponses", "marginal_log_likelihood", "item_fit", "reliability",
     "simulate_bank", "simulate_responses", "simulate_multistage", "simulate_cat", "CatSimulation",
 ]

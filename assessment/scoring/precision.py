@@ -80,8 +80,10 @@ def simulate_section(params: ItemParameters, item_skills: Sequence[Sequence[str]
                      candidates: int, min_items: int, max_items: int, se_target: float | None,
                      randomesque: int, rng: np.random.Generator, section: str = "",
                      progressive: bool = False, exposure_probability=None,
-                     skill_targets=None, n_quadrature: int = 61) -> SectionPrecision:
-    """Run ``candidates`` synthetic candidates through one section's adaptive test."""
+                     skill_targets=None, n_quadrature: int = 61,
+                     opening: float | None = None) -> SectionPrecision:
+    """Run ``candidates`` synthetic candidates through one section's adaptive test
+    (``opening``: the opening rule of :func:`~assessment.scoring.selection.select_next_item`)."""
     J = params.n_items
     nodes, log_w = quadrature(n_quadrature, 0.0, 1.0)
     table = log_category_probabilities(params, nodes)          # (Q, J, K)
@@ -95,13 +97,14 @@ def simulate_section(params: ItemParameters, item_skills: Sequence[Sequence[str]
         log_post = log_w.copy()
         t, s = 0.0, 1.0
         true_logp = log_category_probabilities(params, np.array([theta]))[0]   # (J, K)
+        draws = rng.random(J)      # the candidate's own Sympson-Hetter lottery, held for the test
         while should_stop(int(given.sum()), s, min_items=min_items, max_items=max_items,
                           se_target=se_target) is None:
             j = select_next_item(params, t, given, item_skills=item_skills,
                                  randomesque=randomesque, rng=rng, progressive=progressive,
-                                 exposure_probability=exposure_probability,
+                                 exposure_probability=exposure_probability, exposure_draws=draws,
                                  skill_targets=skill_targets,
-                                 test_length=max_items)
+                                 test_length=max_items, opening=opening)
             if j is None:
                 break
             prob = np.exp(true_logp[j])
@@ -130,19 +133,33 @@ EXPOSURE_FILE = "exposure.yaml"
 
 def sympson_hetter(params: ItemParameters, item_skills: Sequence[Sequence[str]], *, target: float,
                    candidates: int, iterations: int, rng: np.random.Generator,
-                   start: np.ndarray | None = None, **design) -> tuple[np.ndarray, SectionPrecision]:
+                   start: np.ndarray | None = None, smoothing: float = 0.5, power: float = 0.8,
+                   **design) -> tuple[np.ndarray, SectionPrecision]:
     """Sympson-Hetter exposure-control probabilities ``k`` (Sympson & Hetter, 1985) found by
-    simulation: run the adaptive test, then scale each item's ``k`` by ``target / rate`` (its
-    observed exposure rate; damped, kept in [0.02, 1]) and repeat. ``design`` holds the
-    section's ``min_items``, ``max_items``, ``se_target`` and ``randomesque``. Returns ``k`` and
-    the last simulation (run with the final ``k``). ``start``: continue from these ``k``."""
+    simulation: run the adaptive test, then scale each item's ``k`` by ``(target / rate) **
+    power`` and repeat (``k`` kept in [0.02, 1]; an item nobody saw doubles its ``k``).
+
+    Each candidate's lottery is drawn once and held for the whole test (``exposure_draws`` of
+    :func:`~assessment.scoring.selection.select_next_item`), so an item's rate is about ``k``
+    times the rate at which it is picked when eligible and the update converges in a few steps.
+    ``rate`` is each item's exposure rate held over the iterations: this simulation's, or
+    ``smoothing`` times the previous estimate plus the rest times this one's if that is larger.
+    A single simulation of a few hundred candidates has a binomial error of about 0.02-0.03 per
+    item; chasing that noise kept the largest rate above the target, while a rate that rises
+    is acted on at once (the limit is a cap). ``power`` < 1 damps the step. ``design``
+    holds the section's ``min_items``, ``max_items``, ``se_target``, ``randomesque`` (and
+    ``skill_targets``, ``opening``). Returns ``k`` and the last simulation (run with the final
+    ``k``). ``start``: continue from these ``k``."""
+    if not 0.0 <= smoothing < 1.0 or not 0.0 < power <= 1.0:
+        raise ValueError(f"need 0 <= smoothing < 1 and 0 < power <= 1, got {smoothing}, {power}")
     k = np.ones(params.n_items) if start is None else np.array(start, dtype=float)
-    result = None
+    rate = None
     for _ in range(int(iterations)):
         result = simulate_section(params, item_skills, candidates=candidates, rng=rng,
                                   exposure_probability=k, **design)
-        rate = result.exposure
-        factor = np.where(rate > 0, target / np.maximum(rate, 1e-9), 2.0) ** 0.8
+        rate = result.exposure if rate is None else np.maximum(
+            result.exposure, smoothing * rate + (1.0 - smoothing) * result.exposure)
+        factor = np.where(rate > 0, target / np.maximum(rate, 1e-9), 2.0) ** power
         k = np.clip(k * factor, 0.02, 1.0)
     result = simulate_section(params, item_skills, candidates=candidates, rng=rng,
                               exposure_probability=k, **design)
@@ -180,8 +197,9 @@ def write_exposure(section_dir, item_keys: Sequence[str], k: np.ndarray, *, note
     """Write ``sections/<s>/exposure.yaml`` (items whose ``k`` is 1 are left out)."""
     from pathlib import Path
 
-    lines = ["# Sympson-Hetter exposure control: when the adaptive engine picks an item, the item is",
-             "# given with this probability (else another candidate is drawn). Items not listed: 1.",
+    lines = ["# Sympson-Hetter exposure control: each candidate's section draws one lottery per item, held",
+             "# for the whole section; an item is open to the candidate with this probability, so no more",
+             "# than this share of candidates can see it. Items not listed: 1.",
              "# Written by `assessment irt exposure --write`; rerun it after the bank changes.",
              f"# {note}", "items:"]
     lines += [f"  {key}: {value:.3f}" for key, value in zip(item_keys, k) if value < 0.9995]

@@ -6,9 +6,24 @@ Next item (:func:`select_next_item`), in this order:
    left, take the one furthest below its target share of the items given so far
    (``target_s - count_s / n_given``); only its items stay candidates.
 2. **Sympson-Hetter exposure control** (Sympson & Hetter, 1985): each candidate passes with
-   its probability ``k_j``; if none passes, all candidates stay (the test must go on).
+   its probability ``k_j``; if none of the balanced skill's passes, the items of other skills
+   that pass are the candidates (the exposure limit outranks content balance); if no item at
+   all passes, one is drawn in proportion to ``k`` (the test must go on). With
+   ``exposure_draws`` (one uniform per item, drawn once per examinee and held for the whole
+   test) an item rejected for an examinee stays rejected, as in the original method, so its
+   exposure rate is at most ``k_j`` (bar the all-rejected fallback); with fresh draws at every
+   step a rejected item comes back at the next one and ``k`` must be far below the rate it
+   aims at.
 3. **Maximum Fisher information** at the current ability, and **randomesque** exposure control
    (Kingsbury & Zara, 1989): choose uniformly among the ``randomesque`` most informative.
+
+**Opening item** (``opening``): every candidate starts at the prior mean, so without a special
+rule the first item is the same few for everyone (the largest skill's best items at theta = 0)
+and is the most exposed item of the test. With ``opening`` set, the first item's skill is drawn
+at random in proportion to the skills' target shares, and the item uniformly among that skill's
+candidates whose information is at least ``opening`` times the best one's (and never fewer than
+``randomesque``). The first answer moves the estimate little either way, so the precision cost
+is negligible (Chang & Ying, 1999, make the same argument for low-a items early in a test).
 
 Fixed-form delivery is :func:`next_fixed_item`. Stopping (:func:`should_stop`): maximum length,
 or a standard error below the target after a minimum length; time limits are the web layer's.
@@ -17,6 +32,8 @@ References
 ----------
 Kingsbury, G. G., & Zara, A. R. (1989). Procedures for selecting items for computerized
 adaptive tests. *Applied Measurement in Education*, 2(4), 359-375.
+Chang, H.-H., & Ying, Z. (1999). a-Stratified multistage computerized adaptive testing.
+*Applied Psychological Measurement*, 23(3), 211-222.
 Sympson, J. B., & Hetter, R. D. (1985). Controlling item-exposure rates in computerized
 adaptive testing. *Proceedings of the 27th annual meeting of the Military Testing Association*.
 """
@@ -29,6 +46,10 @@ import numpy as np
 
 from assessment.scoring.parameters import ItemParameters
 from assessment.scoring.response_models import item_information
+
+OPENING_SHARE = 0.5
+"""The web flow's opening rule: the first item is drawn among the items with at least half the
+best item's information at the prior mean (see the module docstring)."""
 
 
 @dataclass(frozen=True)
@@ -94,9 +115,9 @@ def _administered_mask(administered, n_items: int) -> np.ndarray:
 
 def select_next_item(params: ItemParameters, theta: float, administered, *,
                      item_skills=None, skill_targets: Mapping[str, float] | None = None,
-                     randomesque: int = 1, exposure_probability=None,
+                     randomesque: int = 1, exposure_probability=None, exposure_draws=None,
                      rng: np.random.Generator | None = None, progressive: bool = False,
-                     test_length: int | None = None) -> int | None:
+                     test_length: int | None = None, opening: float | None = None) -> int | None:
     """Index of the next item to give, or None when no item is left.
 
     Parameters
@@ -125,8 +146,18 @@ def select_next_item(params: ItemParameters, theta: float, administered, *,
         information anyway.
     exposure_probability : array_like (n_items,), optional
         Sympson-Hetter probability that an item, when selected, may be given.
+    exposure_draws : array_like (n_items,) of uniforms in [0, 1), optional
+        The examinee's own Sympson-Hetter lottery: item ``j`` may be given iff
+        ``exposure_draws[j] < exposure_probability[j]``. Pass the same draws at every step of
+        one examinee's test (see the module docstring); default: fresh draws from ``rng``.
     rng : numpy.random.Generator, optional
-        Source of randomness for ``randomesque > 1`` and Sympson-Hetter (unseeded if omitted).
+        Source of randomness for ``randomesque > 1``, Sympson-Hetter and the opening rule
+        (unseeded if omitted).
+    opening : float in (0, 1], optional
+        Opening rule for the first item (nothing administered yet): the skill is drawn in
+        proportion to its target share, the item uniformly among the candidates with at least
+        ``opening`` times the best candidate's information (at least ``randomesque`` of them).
+        None (default): the first item is chosen like any other.
 
     Returns
     -------
@@ -141,6 +172,11 @@ def select_next_item(params: ItemParameters, theta: float, administered, *,
         raise ValueError(f"randomesque must be >= 1, got {randomesque}")
     if not np.isfinite(theta):
         raise ValueError(f"theta must be finite, got {theta}")
+    if opening is not None and not 0.0 < float(opening) <= 1.0:
+        raise ValueError(f"opening must be in (0, 1], got {opening}")
+    opening_now = opening is not None and not mask.any()
+    if opening_now:
+        rng = rng if rng is not None else np.random.default_rng()
     # never let a NaN win the argmax (a non-finite information counts as none)
     info = np.nan_to_num(item_information(params, float(theta))[0], nan=0.0, posinf=0.0)
     candidates = available
@@ -161,7 +197,12 @@ def select_next_item(params: ItemParameters, theta: float, administered, *,
             share = (mask @ smap.weights) / max(n_given, 1)
             deficit = target - share
             open_skill = (available @ smap.weights > 0) & (target > 0)
-            if open_skill.any():
+            if open_skill.any() and opening_now:
+                # the opening skill: drawn in proportion to the target shares, so that no skill
+                # (and none of its best items) opens the test for everyone
+                weight = np.where(open_skill, target, 0.0)
+                candidates = available & smap.matrix[:, rng.choice(weight.size, p=weight / weight.sum())]
+            elif open_skill.any():
                 deficit = np.where(open_skill, deficit, -np.inf)
                 best = np.flatnonzero(deficit == deficit.max())
                 if best.size > 1:  # tie: the skill whose best item is most informative
@@ -174,9 +215,20 @@ def select_next_item(params: ItemParameters, theta: float, administered, *,
         if k.shape != (n,) or np.any((k < 0) | (k > 1)):
             raise ValueError(f"exposure_probability must be {n} values in [0, 1]")
         rng = rng if rng is not None else np.random.default_rng()
-        passed = candidates & (rng.random(n) < k)
+        if exposure_draws is None:
+            u = rng.random(n)
+        else:
+            u = np.asarray(exposure_draws, dtype=float).reshape(-1)
+            if u.shape != (n,):
+                raise ValueError(f"exposure_draws must be {n} values")
+        passed = candidates & (u < k)
+        elsewhere = available & (u < k)
         if passed.any():
             candidates = passed
+        elif elsewhere.any():
+            # every item of the balanced skill was rejected: content balance gives way to the
+            # exposure limit, and the item comes from the other skills' admitted ones
+            candidates = elsewhere
         elif k[candidates].sum() > 0:
             # every candidate was rejected: draw one in proportion to its k (falling back to the
             # most informative would hand the most protected item to exactly these candidates)
@@ -199,6 +251,8 @@ def select_next_item(params: ItemParameters, theta: float, administered, *,
     # lose or win by their position in the bank, and the first few would go to everyone)
     kth = np.partition(cand_info, idx.size - top)[idx.size - top]
     tied = cand_info >= kth - 1e-9 * max(abs(float(kth)), 1e-12)
+    if opening_now:  # the opening pool: every candidate with at least `opening` of the best information
+        tied |= cand_info >= float(opening) * float(cand_info.max()) - 1e-12
     if top == 1 and tied.sum() == 1:
         return int(idx[np.argmax(cand_info)])
     rng = rng if rng is not None else np.random.default_rng()

@@ -1,6 +1,7 @@
 """Glue between stored rows and the pure IRT engine (assessment.scoring): which item next,
 and a section's score. No commits here; delivery decides when to save."""
 import dataclasses
+import hashlib
 import threading
 from dataclasses import dataclass
 
@@ -13,6 +14,10 @@ from assessment.models import Item, Response
 #: Randomesque exposure control: pick among the k most informative items, so the single best
 #: item for an average candidate is not shown to everyone (and cannot leak as "the" question).
 RANDOMESQUE_K = 3
+#: Opening rule: the first item's skill is drawn in proportion to the skills' shares and the item
+#: among those with at least this share of the best information at the prior mean (everyone
+#: starts there, so without it the same few items open every test).
+OPENING_SHARE = irt.OPENING_SHARE
 BAND_ORDER = {"beginning": 0, "developing": 1, "accomplished": 2}
 
 
@@ -112,6 +117,18 @@ def _exposure(section_id: str | None, keys: tuple[str, ...]) -> np.ndarray | Non
     return irt.read_exposure(Path(current_app.config["SECTIONS_DIR"]) / section_id, keys)
 
 
+def exposure_draws(part, keys: tuple[str, ...]) -> np.ndarray | None:
+    """The candidate's own Sympson-Hetter lottery in this section: one uniform per item from a
+    hash of the section attempt's id and the item key, the same at every step, so an item
+    rejected for this candidate stays rejected (the original method; with a fresh lottery at
+    each step a rejected item comes back at the next one). None for a part without an id."""
+    part_id = getattr(part, "id", None)
+    if part_id is None:
+        return None
+    return np.array([int.from_bytes(hashlib.blake2b(f"{part_id}:{key}".encode(), digest_size=8).digest(), "big")
+                     for key in keys], dtype=float) / 2.0**64
+
+
 def choose_next(*, bank: SectionBank, answered: list[tuple[Response, Item]], part, mode: str,
                 rng: np.random.Generator) -> NextChoice:
     """The next item's id, or why the section stops."""
@@ -130,11 +147,13 @@ def choose_next(*, bank: SectionBank, answered: list[tuple[Response, Item]], par
         return NextChoice(bank.ids[order[0]], None)
     # Content balance with target shares proportional to each primary skill's items (equal
     # shares over-expose small skills), and Sympson-Hetter exposure control when the section has
-    # an exposure.yaml; the engine serves the most under-served skill first.
+    # an exposure.yaml (the candidate's lottery held for the whole section); the engine serves the
+    # most under-served skill first, and draws the first item by the opening rule.
+    k = _exposure(getattr(part, "section_id", None), bank.keys)
     index = irt.select_next_item(bank.params, theta, administered, item_skills=bank.primary_skills,
-                                 skill_targets=irt.skill_shares(bank.primary_skills),
-                                 exposure_probability=_exposure(getattr(part, "section_id", None), bank.keys),
-                                 randomesque=RANDOMESQUE_K, rng=rng)
+                                 skill_targets=irt.skill_shares(bank.primary_skills), exposure_probability=k,
+                                 exposure_draws=None if k is None else exposure_draws(part, bank.keys),
+                                 randomesque=RANDOMESQUE_K, rng=rng, opening=OPENING_SHARE)
     return NextChoice(bank.ids[index], None) if index is not None else NextChoice(None, "bank-exhausted")
 
 

@@ -207,3 +207,89 @@ def test_exposure_command_writes_the_file_the_precision_report_reads(tmp_path):
     assert res.exit_code == 0, res.output
     bad = runner.invoke(irt, ["exposure", *args, "--max-items", "5", "--write"])
     assert bad.exit_code != 0 and "overrides" in bad.output
+
+
+def _opening_bank():
+    """Two skills: `big` has 12 items, `small` 4. Per skill, sharp items (a = 1.3) at b = 0 and the
+    rest near-equally informative (a = 1, b within 0.3 of 0), plus two flat items (a = 0.3)."""
+    a = np.r_[[1.3, 1.3], np.ones(8), [0.3, 0.3], [1.3], np.ones(2), [0.3]]
+    b = np.r_[[0.0, 0.0], np.linspace(-0.3, 0.3, 8), [0.0, 0.0], [0.0], [-0.2, 0.2], [0.0]]
+    params = ItemParameters.dichotomous(a=a, b=b, ids=[f"q{j}" for j in range(16)])
+    skills = [("big",)] * 12 + [("small",)] * 4
+    return params, skills, {"big": 0.75, "small": 0.25}
+
+
+def test_the_opening_rule_spreads_the_first_item_over_skills_and_near_best_items():
+    params, skills, shares = _opening_bank()
+    info = item_information(params, 0.0)[0]
+
+    def first(opening, seed):
+        return select_next_item(params, 0.0, [], item_skills=skills, skill_targets=shares, randomesque=1,
+                                rng=np.random.default_rng(seed), opening=opening)
+
+    # without the rule everyone opens with one of the largest skill's two sharp items (a tie)
+    assert {first(None, s) for s in range(100)} == {0, 1}
+    picks = np.array([first(0.5, s) for s in range(2000)])
+    # with it: the skill by its share, then any item with at least half the best information
+    assert np.mean(picks >= 12) == pytest.approx(0.25, abs=0.04)
+    allowed = {j for j in range(16) if info[j] >= 0.5 * info[[0, 12][j >= 12]]}
+    assert set(picks.tolist()) == allowed
+    assert not {10, 11, 15} & set(picks.tolist())          # the flat items never open
+    assert np.bincount(picks, minlength=16).max() / picks.size < 0.12
+    # opening = 1 keeps only the best (ties) within the drawn skill
+    assert {first(1.0, s) for s in range(200)} == {0, 1, 12}
+
+
+def test_the_opening_rule_applies_to_the_first_item_only():
+    params, skills, shares = _opening_bank()
+    for seed in range(30):
+        # after one item, the usual rule: the most under-served skill's most informative item
+        j = select_next_item(params, 0.0, [0], item_skills=skills, skill_targets=shares,
+                             randomesque=1, rng=np.random.default_rng(seed), opening=0.5)
+        assert j == 12
+    with pytest.raises(ValueError, match="opening"):
+        select_next_item(params, 0.0, [], opening=0.0)
+    with pytest.raises(ValueError, match="opening"):
+        select_next_item(params, 0.0, [], opening=1.5)
+
+
+def test_the_opening_rule_without_content_balance_draws_among_near_best_items():
+    params, _, _ = _opening_bank()
+    info = item_information(params, 0.0)[0]
+    picks = {select_next_item(params, 0.0, [], rng=np.random.default_rng(s), opening=0.5) for s in range(400)}
+    assert picks == set(np.flatnonzero(info >= 0.5 * info.max()).tolist())
+
+
+def test_smoothed_sympson_hetter_brings_every_item_near_the_target():
+    from assessment.scoring.precision import simulate_section, sympson_hetter
+    # 60 items, 12 per test (mean exposure 0.2); 8 sharp items at b = 0 go to nearly everyone
+    rng = np.random.default_rng(11)
+    a = np.r_[np.full(8, 2.0), np.full(52, 1.0)]
+    b = np.r_[np.zeros(8), rng.normal(scale=0.8, size=52)]
+    params = ItemParameters.dichotomous(a=a, b=b, ids=[f"q{j}" for j in range(60)])
+    skills = [("s",)] * 60
+    design = dict(min_items=12, max_items=12, se_target=None, randomesque=1, opening=0.5)
+    plain = simulate_section(params, skills, candidates=200, rng=rng, **design)
+    assert plain.max_exposure > 0.8
+    k, _ = sympson_hetter(params, skills, target=0.3, candidates=200, iterations=8, rng=rng, **design)
+    check = simulate_section(params, skills, candidates=600, rng=np.random.default_rng(12),
+                             exposure_probability=k, **design)
+    assert check.max_exposure < 0.36 and k[:8].max() < 0.5
+    with pytest.raises(ValueError, match="smoothing"):
+        sympson_hetter(params, skills, target=0.3, candidates=20, iterations=1, rng=rng, smoothing=1.0, **design)
+
+
+def test_a_skill_whose_items_are_all_rejected_gives_way_to_admitted_items_of_other_skills():
+    params = ItemParameters.dichotomous(a=[2.0, 2.0, 1.0, 1.0], b=[0.0, 0.1, 0.0, 0.5])
+    skills = [("a",), ("a",), ("b",), ("b",)]
+    k = np.array([0.3, 0.3, 1.0, 1.0])
+    held = np.array([0.9, 0.5, 0.0, 0.0])         # this examinee's lottery rejects both `a` items
+    for seed in range(20):
+        j = select_next_item(params, 0.0, [2], item_skills=skills, skill_targets={"a": 0.5, "b": 0.5},
+                             exposure_probability=k, exposure_draws=held, rng=np.random.default_rng(seed))
+        assert j == 3                              # `a` is owed, but its items are not admitted
+    admitted = np.array([0.1, 0.5, 0.0, 0.0])      # item 0 admitted: balance is kept
+    assert select_next_item(params, 0.0, [2], item_skills=skills, skill_targets={"a": 0.5, "b": 0.5},
+                            exposure_probability=k, exposure_draws=admitted) == 0
+    with pytest.raises(ValueError, match="exposure_draws"):
+        select_next_item(params, 0.0, [], exposure_probability=k, exposure_draws=[0.5])
