@@ -2,6 +2,10 @@
 # Mutation testing (issue 16.2) with mutmut, OUTSIDE CI: how many planted bugs the suite kills.
 #   bash scripts/mutation.sh [PATTERN ...]     e.g. 'assessment/scoring/scale.py' 'assessment/services/*'
 #   MUTATION_TESTS="tests/grading tests/content" limits the tests run (default: tests).
+#   MUTATION_RERUN=/tmp/mutation.XXXX bash scripts/mutation.sh [PATTERN ...]
+#     after new tests: runs only the survivors of that earlier run again, on the same sources
+#     (its copy of assessment/, so the mutants are the same ones) with the current tests, and
+#     prints the combined score (killed then or now, out of the same mutants).
 # Default patterns: the pure scoring package, the grading verdict and limit code (not the C
 # bindings in _launcher.py nor the sandbox's syscalls), and the services. Runs in a copy of the
 # tree (so edits in the work tree do not disturb it), bounded by MUTATION_SECONDS (default
@@ -15,10 +19,21 @@ if ((${#PATTERNS[@]} == 0)); then
   PATTERNS=('assessment/scoring/*' 'assessment/grading/grader.py' 'assessment/grading/compare.py'
             'assessment/services/*')
 fi
+EARLIER=${MUTATION_RERUN:-}
+if [[ -n $EARLIER && ! -f $EARLIER/results.txt ]]; then
+  echo "mutation: no results.txt of an earlier run in $EARLIER" >&2
+  exit 2
+fi
 OUT=${MUTATION_OUT:-$(mktemp -d /tmp/mutation.XXXXXX)}
 echo "mutation: copying the tree to $OUT"
 rsync -a --delete --exclude .git --exclude .venv --exclude node_modules --exclude mutants \
       --exclude instance --exclude '__pycache__' "$ROOT/" "$OUT/"
+again=()
+if [[ -n $EARLIER ]]; then
+  rsync -a --delete --exclude '__pycache__' "$EARLIER/assessment/" "$OUT/assessment/"  # the same mutants
+  mapfile -t again < <(sed -n 's/^ *\([^ ]*\): \(survived\|no tests\)$/\1/p' "$EARLIER/results.txt")
+  echo "mutation: ${#again[@]} survivors of $EARLIER run again with the current tests"
+fi
 cd "$OUT"
 tests=$(printf '"%s", ' ${MUTATION_TESTS:-tests})
 only=$(printf '"%s", ' "${PATTERNS[@]}")
@@ -33,17 +48,37 @@ pytest_add_cli_args_test_selection = [${tests%, }]
 TOML
 export OPENBLAS_NUM_THREADS=1 PYTHONDONTWRITEBYTECODE=1
 status=0
-timeout "${MUTATION_SECONDS:-1800}" "$VENV/bin/mutmut" run --max-children "${MUTATION_JOBS:-1}" \
-  > mutmut-run.log 2>&1 || status=$?
+if [[ -z $EARLIER || ${#again[@]} -gt 0 ]]; then
+  timeout "${MUTATION_SECONDS:-1800}" "$VENV/bin/mutmut" run --max-children "${MUTATION_JOBS:-1}" "${again[@]}" \
+    > mutmut-run.log 2>&1 || status=$?
+fi
 ((status == 124)) && echo "mutation: stopped at the time bound; the score covers the mutants run so far"
 "$VENV/bin/mutmut" results --all true > results.txt 2>&1 || true
-"$VENV/bin/python" - results.txt <<'PY'
+"$VENV/bin/python" - results.txt ${EARLIER:+"$EARLIER/results.txt"} <<'PY'
 import collections, re, sys
+
+
+def statuses(path):
+    out = {}
+    for line in open(path):
+        m = re.match(r"\s*((assessment[\w.]+?)\.(?:x_|xǁ)\S*): (\w[\w ]*)", line)
+        if m:
+            out[m.group(1)] = (m.group(2), m.group(3).strip())
+    return out
+
+
+now = statuses(sys.argv[1])
+if len(sys.argv) > 2:  # a re-run: a mutant killed then stays killed; the re-run decides the others
+    merged = statuses(sys.argv[2])
+    for name, (module, status) in now.items():
+        if name in merged and merged[name][1] in ("survived", "no tests") and status != "not checked":
+            merged[name] = (module, status)
+    now = merged
+    with open(sys.argv[1].replace("results.txt", "results-combined.txt"), "w") as f:
+        f.writelines(f"    {name}: {status}\n" for name, (_, status) in sorted(now.items()))
 per = collections.defaultdict(collections.Counter)
-for line in open(sys.argv[1]):
-    m = re.match(r"\s*(assessment[\w.]+?)\.(?:x_|xǁ)\S*: (\w[\w ]*)", line)
-    if m:
-        per[m.group(1)][m.group(2).strip()] += 1
+for module, status in now.values():
+    per[module][status] += 1
 for module, counts in sorted(per.items()):
     run = sum(v for k, v in counts.items() if k != "not checked")
     killed = counts["killed"] + counts["timeout"]

@@ -165,6 +165,14 @@ def test_export_cells_that_a_spreadsheet_would_run_are_quoted():
     assert frame["time_used_minutes"][0] == 1.5 and frame["pastes"][0] == 2 and frame["pasted_chars"][0] == 7
     assert frame["near_copy_max_similarity"][0] == 0.9 and frame["focus_lost"][0] == 0
     assert str(frame["overall"].dtype) == "Int64" and str(frame["alpha_score"].dtype) == "Int64"
+    assert str(frame["percentile"].dtype) == "Int64" and frame["passed"].isna().all()
+    quiet = company_dashboard.export_frame(view, [{**row, "time_used_seconds": 1000, "signals": {},
+                                                   "near_copies": [], "passed": False},
+                                                  {**row, "signals": {"focus_lost": 3, "tab_hidden": 4}}])
+    assert quiet["time_used_minutes"][0] == 16.7 and quiet["passed"][0] == "fail"
+    assert [quiet[c][0] for c in ("focus_lost", "tab_hidden", "pastes", "pasted_chars")] == [0, 0, 0, 0]
+    assert (quiet["focus_lost"][1], quiet["tab_hidden"][1]) == (3, 4)
+    assert quiet["near_copy_max_similarity"].isna()[0]
     for value in ("\tx", "\rx"):
         assert company_dashboard._safe_cell(value) == "'" + value
     assert company_dashboard._safe_cell("a=b") == "a=b" and company_dashboard._safe_cell(-3) == -3
@@ -192,3 +200,40 @@ def test_a_report_needs_a_started_attempt(session, cohort):
     with pytest.raises(CompanyError, match="is not finished yet") as unfinished:
         company_dashboard.candidate_report(session=session, actor=actor, invitation_id=ids["Cy"])
     assert unfinished.value.status == 409
+
+
+def test_the_export_of_every_row_uses_the_clock_given(session, cohort):
+    actor, assessment_id, ids, sections_dir = cohort
+    _, body = company_dashboard.export_csv(session=session, actor=actor, assessment_id=assessment_id,
+                                           query=DashboardQuery(sort="name", descending=False),
+                                           sections_dir=sections_dir, now=NOW)
+    rows = {r["name"]: r for r in csv.DictReader(io.StringIO(body.decode()))}
+    assert rows["Cy"]["time_used_minutes"] == "125.0" and rows["Cy"]["passed"] == ""
+    assert [r["status"] for r in rows.values()] == ["completed", "completed", "in progress", "invited", "revoked",
+                                                    "completed"]
+
+
+def test_a_finished_candidates_report_is_rendered_for_the_company_and_audited(session, cohort, monkeypatch):
+    from assessment.services import reports as report_service
+
+    actor, _, ids, _ = cohort
+    monkeypatch.setattr(report_service.reports, "compose", lambda facts: facts)
+    monkeypatch.setattr(report_service.reports, "render_pdf",
+                        lambda kind, composed, on_stage=None: f"%PDF {kind} {composed['candidate']['name']}".encode())
+    monkeypatch.chdir(session.get_bind().url.database.rsplit("/", 1)[0])  # the default cache: ./instance/reports
+    name, pdf = company_dashboard.candidate_report(session=session, actor=actor, invitation_id=ids["Ann"])
+    assert (name, pdf) == (f"report-{ids['Ann']}.pdf", b"%PDF candidate Ann")
+    _, plan = company_dashboard.candidate_report(session=session, actor=actor, invitation_id=ids["Ann"],
+                                                 kind="study_plan")
+    assert plan == b"%PDF study_plan Ann"
+    audit = session.exec(select(AuditEntry).where(AuditEntry.action == "report.downloaded")
+                         .order_by(AuditEntry.id)).all()
+    assert [(a.target, a.detail) for a in audit] == [
+        ("ann@x.example", {"invitation_id": ids["Ann"], "kind": "candidate"}),
+        ("ann@x.example", {"invitation_id": ids["Ann"], "kind": "study_plan"})]
+    with pytest.raises(CompanyError, match="kind: 'transcript' is not a report") as bad:
+        company_dashboard.candidate_report(session=session, actor=actor, invitation_id=ids["Ann"], kind="transcript")
+    assert bad.value.status == 400
+    with pytest.raises(CompanyError) as missing:
+        company_dashboard.candidate_report(session=session, actor=actor, invitation_id=ids["Di"])
+    assert str(missing.value) == "This candidate has not taken the test yet."

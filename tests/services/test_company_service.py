@@ -6,7 +6,15 @@ import datetime as dt
 import pytest
 from sqlmodel import select
 
-from assessment.models import AssessmentProfile, AssessmentSection, Attempt, AuditEntry, Invitation, SectionAttempt
+from assessment.models import (
+    AssessmentProfile,
+    AssessmentSection,
+    Attempt,
+    AuditEntry,
+    Invitation,
+    Section,
+    SectionAttempt,
+)
 from assessment.services import accounts, company, delivery
 from assessment.services.company import AssessmentSpec, CompanyError, InvitationOptions, SectionChoice
 
@@ -386,3 +394,62 @@ def test_an_extension_of_a_link_without_expiry_and_the_accommodation_before_the_
     company.revoke_invitation(session=session, actor=actor, invitation_id=created.id, now=NOW)
     with pytest.raises(CompanyError, match="This invitation was revoked."):
         company.extend_invitation(extra_days=0, **extend)
+
+
+@pytest.fixture
+def mailed(monkeypatch):
+    sent = []
+    monkeypatch.setattr(company, "send_mail", lambda settings, to, subject, body: sent.append((to, subject, body)))
+    return sent
+
+
+def test_a_csv_upload_is_mailed_and_audited_by_count(session, owned, mailed):
+    actor, assessment_id = owned
+    imported = company.invite_csv(session=session, actor=actor, assessment_id=assessment_id,
+                                  data=b"Ann,ann@x.example\nBo,bo@x.example\n",
+                                  options=InvitationOptions(base_url="https://t.example"), now=NOW)
+    assert [(to, subject) for to, subject, _ in mailed] == [("ann@x.example", "Your invitation: Screen"),
+                                                            ("bo@x.example", "Your invitation: Screen")]
+    assert mailed[1][2] == f"Hello Bo,\n\nTake the test here:\nhttps://t.example/t/{imported.created[1].token}\n"
+    entry = session.exec(select(AuditEntry).where(AuditEntry.action == "invitation.imported")).one()
+    assert entry.target == "2 candidates" and entry.user_id == actor.user_id
+    with pytest.raises(CompanyError) as latin:
+        company.invite_csv(session=session, actor=actor, assessment_id=assessment_id, data=b"Zo\xeb,z@x.example",
+                           options=InvitationOptions(), now=NOW)
+    assert str(latin.value) == "file: not UTF-8 text (save the sheet as CSV UTF-8)"
+    with pytest.raises(CompanyError) as empty:
+        company.parse_candidates_csv(" , \n")
+    assert str(empty.value) == "file: no candidates found (expected lines of name,email)"
+
+
+def test_a_resent_link_is_mailed_and_audited(session, owned, mailed):
+    actor, assessment_id = owned
+    created = company.invite(session=session, actor=actor, assessment_id=assessment_id, name="Ann",
+                             email="ann@x.example", options=InvitationOptions(), now=NOW)
+    resent = company.resend_invitation(session=session, actor=actor, invitation_id=created.id,
+                                       options=InvitationOptions(base_url="https://t.example/"), now=NOW)
+    assert mailed[-1] == ("ann@x.example", "Your invitation: Screen",
+                          f"Hello Ann,\n\nTake the test here:\nhttps://t.example/t/{resent.token}\n")
+    entry = session.exec(select(AuditEntry).where(AuditEntry.action == "invitation.resent")).one()
+    assert (entry.target, entry.detail) == ("ann@x.example", {"invitation_id": created.id})
+    anonymous = Invitation(assessment_id=assessment_id, token_hash="old", created_at=NOW)
+    session.add(anonymous)
+    session.commit()
+    fresh = company.resend_invitation(session=session, actor=actor, invitation_id=anonymous.id,
+                                      options=InvitationOptions(), now=NOW)
+    assert (fresh.name, fresh.email) == ("", "")
+    company.revoke_invitation(session=session, actor=actor, invitation_id=created.id, now=NOW)
+    with pytest.raises(CompanyError) as revoked:
+        company.resend_invitation(session=session, actor=actor, invitation_id=created.id,
+                                  options=InvitationOptions())
+    assert str(revoked.value) == "This invitation was revoked."
+
+
+def test_the_forms_catalogue_gives_each_sections_length_in_whole_minutes(session, owned, roles_dir):
+    actor, _ = owned
+    alpha = session.get(Section, "alpha")
+    alpha.time_limit_seconds = 210
+    session.commit()
+    catalogue = company.assessment_form(session=session, actor=actor, assessment_id=None,
+                                        sections_dir=roles_dir)["catalogue"]
+    assert catalogue[0]["minutes"] == 4 and catalogue[1]["minutes"] == 10
