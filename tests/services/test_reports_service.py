@@ -444,3 +444,61 @@ def test_process_usage_is_cpu_seconds_and_megabytes():
     cpu, peak = service.process_usage()
     assert 0 < cpu < 10**6 and 10 < peak < 10**5  # a Python process with numpy loaded: tens of MB at least
     assert service.Renderer(processes=False).usage() == []
+
+
+def test_without_folders_the_app_or_the_working_directory_gives_them(session, tmp_path, renders, monkeypatch):
+    from flask import Flask
+
+    attempt = _finished(session)
+    bank = tmp_path / "bank"
+    bank.mkdir()
+    (bank / "roles.yaml").write_text(ROLES)
+    app = Flask(__name__)
+    app.config["SECTIONS_DIR"] = str(bank)
+    app.instance_path = str(tmp_path / "app-instance")
+    with app.app_context():
+        assert service.report_pdf(session=session, attempt_id=attempt.id) == b"%PDF study_plan roles=1"
+    assert len(list((tmp_path / "app-instance" / "reports" / str(attempt.id)).glob("study_plan-*.pdf"))) == 1
+    monkeypatch.chdir(tmp_path)  # outside an app: ./sections and ./instance/reports
+    (tmp_path / "sections").mkdir()
+    assert service.report_pdf(session=session, attempt_id=attempt.id) == b"%PDF study_plan roles=0"
+    assert len(list((tmp_path / "instance" / "reports" / str(attempt.id)).glob("study_plan-*.pdf"))) == 1
+    (tmp_path / "sections" / "roles.yaml").write_text(ROLES)
+    own_cache = tmp_path / "own"
+    assert service.report_pdf(session=session, attempt_id=attempt.id, cache_dir=own_cache) == (
+        b"%PDF study_plan roles=1")  # the bank folder is still filled in when only the cache is given
+    assert len(list(own_cache.rglob("*.pdf"))) == 1
+    assert service.report_pdf(session=session, attempt_id=attempt.id, sections_dir=bank) == (
+        b"%PDF study_plan roles=1")  # and the cache folder when only the bank is given
+    assert len(list((tmp_path / "instance" / "reports").rglob("*.pdf"))) == 2
+
+
+def test_one_render_per_file_however_often_it_is_asked_for(session, tmp_path, monkeypatch):
+    attempt = _finished(session)
+    facts = service.gather(session=session, attempt_id=attempt.id)
+    calls, release = [], threading.Event()
+
+    def render_pdf(kind, composed, on_stage=None):
+        calls.append(kind)
+        release.wait(10)
+        return b"%PDF once"
+
+    monkeypatch.setattr(reports, "compose", lambda facts: facts)
+    monkeypatch.setattr(reports, "render_pdf", render_pdf)
+    renderer = service.Renderer(processes=False, workers=2)
+    try:
+        path = tmp_path / "study_plan-o.pdf"
+        first = renderer.submit(path, "study_plan", facts)
+        assert renderer.submit(path, "study_plan", facts) is first and renderer.job(path) is first
+        assert first.started > 0 and not first.elsewhere
+        release.set()
+        assert first.future.result(10) == path
+    finally:
+        renderer.shutdown()
+    assert calls == ["study_plan"]
+
+
+def test_an_unknown_kind_names_the_known_ones(session):
+    with pytest.raises(service.ReportError) as raised:
+        service.report_pdf(session=session, attempt_id=1, kind="transcript")
+    assert str(raised.value) == "kind: 'transcript' is not a report (expected one of study_plan, candidate)"
