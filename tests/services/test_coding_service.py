@@ -335,3 +335,67 @@ def test_at_most_a_hundred_pending_grades_are_queued_per_sweep(session):
     queue = Queue(session, Grader(), full=True)
     assert coding.queue_pending_grading(session=session, queue=queue) == 0
     assert len(queue.submitted) == 100
+
+
+def test_the_refusals_say_exactly_what_is_wrong(session):
+    attempt, part, state = on_first_item(session)
+    with pytest.raises(DeliveryError) as not_code:
+        _run(session, attempt, state.response, Queue(session, Grader()))
+    assert str(not_code.value) == "response_id: this item is not a coding item"
+    attempt, _, response = _code_item(session)
+    for seconds in (1, 2, 3, 4):
+        session.add(Event(attempt_id=attempt.id, kind="code.submitted", payload={},
+                          created_at=T0 - dt.timedelta(seconds=seconds)))
+    session.commit()
+    with pytest.raises(DeliveryError) as limited:
+        coding.submit_code(session=session, attempt=attempt, response_id=response.id, code=GOOD,
+                           grace_seconds=GRACE, now=T0)
+    assert str(limited.value) == "Too many submissions: at most 4 per minute. Wait a moment and submit again."
+    # a submission exactly a minute old no longer counts
+    later = T0 + dt.timedelta(minutes=1, seconds=-1)
+    submitted = coding.submit_code(session=session, attempt=attempt, response_id=response.id, code=GOOD,
+                                   grace_seconds=GRACE, now=later)
+    [event] = session.exec(select(Event).where(Event.kind == "code.submitted", Event.payload["response_id"]
+                                               .as_integer() == submitted.id)).all()
+    assert event.attempt_id == attempt.id
+    following = delivery.current_state(session=session, attempt=attempt, grace_seconds=GRACE, now=later)
+    assert following.response.presented_at == later
+    with pytest.raises(DeliveryError) as closed:
+        _run(session, attempt, submitted, Queue(session, Grader()), now=later)
+    assert str(closed.value) == "This item is already closed; its code can no longer change."
+
+
+def test_a_late_sample_run_is_logged_as_a_final_answer(session):
+    attempt, part, response = _code_item(session)
+    with pytest.raises(LateAnswer):
+        _run(session, attempt, response, Queue(session, Grader()),
+             now=T0 + dt.timedelta(seconds=part.time_limit_seconds + GRACE + 1))
+    assert events(session, "answer.late")[0]["final"] is True
+
+
+def test_code_with_a_lone_surrogate_is_still_hashed(session):
+    attempt, _, response = _code_item(session)
+    code = "s = '\ud800'\n"
+    assert len(coding._sha(code)) == 64 and coding._sha(code) != coding._sha("s = ''\n")
+    coding.submit_code(session=session, attempt=attempt, response_id=response.id, code=code, grace_seconds=GRACE,
+                       now=T0)
+    assert events(session, "code.submitted")[0]["code_sha256"] == coding._sha(code)
+
+
+def test_the_operators_log_lines_word_for_word(session, caplog):
+    caplog.set_level("INFO", logger="assessment.services.coding")
+    attempt, _, response = _code_item(session)
+
+    def broken(task, code, which):
+        raise RuntimeError("down")
+
+    with pytest.raises(DeliveryError):
+        _run(session, attempt, response, Queue(session, broken))
+    coding.queue_grading(queue=Queue(session, Grader(), full=True), response_id=5, attempt_id=attempt.id)
+    coding.submit_code(session=session, attempt=attempt, response_id=response.id, code=GOOD, grace_seconds=GRACE,
+                       now=T0)
+    coding.grade_submission(response.id, session=session, grade=Grader(status="sandbox error"))
+    run = session.exec(select(CodeRun).where(CodeRun.kind == "sample")).one()
+    mine = [r.getMessage() for r in caplog.records if r.name == "assessment.services.coding"]
+    assert mine == [f"sample run {run.id} failed", "grading queue full; response 5 waits for the next sweep",
+                               f"sandbox error grading response {response.id}; will retry"]
