@@ -294,25 +294,6 @@ def test_only_this_attempts_submissions_count_toward_its_limit(session):
                               grace_seconds=GRACE, now=T0).status == "submitted"
 
 
-def test_what_the_operators_log_says(session, caplog):
-    caplog.set_level("INFO", logger="assessment.services.coding")
-    attempt, _, response = _code_item(session)
-
-    def broken(task, code, which):
-        raise RuntimeError("sandbox gone")
-
-    with pytest.raises(DeliveryError):
-        _run(session, attempt, response, Queue(session, broken))
-    run = session.exec(select(CodeRun)).one()
-    assert f"sample run {run.id} failed" in caplog.text and "sandbox gone" in caplog.text
-    coding.queue_grading(queue=Queue(session, Grader(), full=True), response_id=77, attempt_id=attempt.id)
-    assert "grading queue full; response 77 waits for the next sweep" in caplog.text
-    coding.submit_code(session=session, attempt=attempt, response_id=response.id, code=GOOD, grace_seconds=GRACE,
-                       now=T0)
-    coding.grade_submission(response.id, session=session, grade=Grader(status="sandbox error"))
-    assert f"sandbox error grading response {response.id}; will retry" in caplog.text
-
-
 def test_a_recorded_grade_is_stamped_with_its_time_and_attempt(session):
     attempt, _, response = _code_item(session)
     coding.submit_code(session=session, attempt=attempt, response_id=response.id, code=GOOD, grace_seconds=GRACE,
