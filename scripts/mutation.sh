@@ -20,9 +20,11 @@ if ((${#PATTERNS[@]} == 0)); then
             'assessment/services/*')
 fi
 EARLIER=${MUTATION_RERUN:-}
-if [[ -n $EARLIER && ! -f $EARLIER/results.txt ]]; then
-  echo "mutation: no results.txt of an earlier run in $EARLIER" >&2
-  exit 2
+EARLIER_RESULTS=
+if [[ -n $EARLIER ]]; then
+  EARLIER_RESULTS=$EARLIER/results-combined.txt  # a re-run's own results list only what it ran
+  [[ -f $EARLIER_RESULTS ]] || EARLIER_RESULTS=$EARLIER/results.txt
+  [[ -f $EARLIER_RESULTS ]] || { echo "mutation: no results of an earlier run in $EARLIER" >&2; exit 2; }
 fi
 OUT=${MUTATION_OUT:-$(mktemp -d /tmp/mutation.XXXXXX)}
 echo "mutation: copying the tree to $OUT"
@@ -31,7 +33,7 @@ rsync -a --delete --exclude .git --exclude .venv --exclude node_modules --exclud
 again=()
 if [[ -n $EARLIER ]]; then
   rsync -a --delete --exclude '__pycache__' "$EARLIER/assessment/" "$OUT/assessment/"  # the same mutants
-  mapfile -t again < <(sed -n 's/^ *\([^ ]*\): \(survived\|no tests\)$/\1/p' "$EARLIER/results.txt")
+  mapfile -t again < <(sed -n 's/^ *\([^ ]*\): \(survived\|no tests\)$/\1/p' "$EARLIER_RESULTS")
   echo "mutation: ${#again[@]} survivors of $EARLIER run again with the current tests"
 fi
 cd "$OUT"
@@ -54,7 +56,7 @@ if [[ -z $EARLIER || ${#again[@]} -gt 0 ]]; then
 fi
 ((status == 124)) && echo "mutation: stopped at the time bound; the score covers the mutants run so far"
 "$VENV/bin/mutmut" results --all true > results.txt 2>&1 || true
-"$VENV/bin/python" - results.txt ${EARLIER:+"$EARLIER/results.txt"} <<'PY'
+"$VENV/bin/python" - results.txt ${EARLIER_RESULTS:+"$EARLIER_RESULTS"} <<'PY'
 import collections, re, sys
 
 
