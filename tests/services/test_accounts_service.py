@@ -308,3 +308,67 @@ def test_an_account_errors_kind_follows_its_status():
                      404: ErrorKind.NOT_FOUND, 409: ErrorKind.CONFLICT, 410: ErrorKind.GONE,
                      413: ErrorKind.TOO_LARGE, 429: ErrorKind.RATE_LIMITED}
     assert AccountError("x").status == 400
+
+
+class _SMTP:
+    """Stands in for smtplib.SMTP and records what the mail code does with it."""
+
+    log: list = []
+    fail = False
+
+    def __init__(self, host, port, timeout):
+        self.log.append(("connect", host, port, timeout))
+        if self.fail:
+            raise OSError("refused")
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def starttls(self):
+        self.log.append(("starttls",))
+
+    def login(self, user, password):
+        self.log.append(("login", user, password))
+
+    def send_message(self, message):
+        self.log.append(("send", message["From"], message["To"], message["Subject"], message.get_content()))
+
+
+@pytest.fixture
+def smtp(monkeypatch):
+    monkeypatch.setattr(_SMTP, "log", [])
+    monkeypatch.setattr(_SMTP, "fail", False)
+    monkeypatch.setattr(accounts.smtplib, "SMTP", _SMTP)
+    return _SMTP
+
+
+def test_mail_without_a_server_goes_to_the_log(smtp, caplog):
+    accounts.send_mail({}, "a@x.example", "Hello", "Body text")
+    assert smtp.log == []
+    [record] = [r for r in caplog.records if r.name == "assessment.mail"]
+    assert record.levelname == "WARNING"
+    assert record.getMessage() == "no MAIL_SERVER configured; mail to a@x.example: Hello\nBody text"
+
+
+def test_mail_through_a_plain_server_with_the_defaults(smtp):
+    accounts.send_mail({"MAIL_SERVER": "mail.example"}, "a@x.example", "Hello", "Body text")
+    assert smtp.log == [("connect", "mail.example", 25, 20),
+                        ("send", "no-reply@localhost", "a@x.example", "Hello", "Body text\n")]
+
+
+def test_mail_through_a_server_with_tls_and_a_login(smtp):
+    accounts.send_mail({"MAIL_SERVER": "mail.example", "MAIL_PORT": "587", "MAIL_USE_TLS": True,
+                        "MAIL_USERNAME": "u", "MAIL_PASSWORD": None, "MAIL_FROM": "hr@acme.example"},
+                       "a@x.example", "Hello", "Body")
+    assert smtp.log == [("connect", "mail.example", 587, 20), ("starttls",), ("login", "u", ""),
+                        ("send", "hr@acme.example", "a@x.example", "Hello", "Body\n")]
+
+
+def test_a_mail_server_that_fails_is_logged_not_raised(smtp, caplog):
+    smtp.fail = True
+    accounts.send_mail({"MAIL_SERVER": "mail.example", "MAIL_PASSWORD": "p"}, "a@x.example", "Hello", "Body")
+    [record] = [r for r in caplog.records if r.name == "assessment.services.accounts"]
+    assert record.getMessage() == "could not send mail to a@x.example" and record.exc_info[0] is OSError
