@@ -372,3 +372,83 @@ def test_a_mail_server_that_fails_is_logged_not_raised(smtp, caplog):
     accounts.send_mail({"MAIL_SERVER": "mail.example", "MAIL_PASSWORD": "p"}, "a@x.example", "Hello", "Body")
     [record] = [r for r in caplog.records if r.name == "assessment.services.accounts"]
     assert record.getMessage() == "could not send mail to a@x.example" and record.exc_info[0] is OSError
+
+
+def test_a_setup_link_without_settings_and_the_users_list(session, admin, monkeypatch):
+    actor, _ = admin
+    sent = []
+
+    class Now:
+        def submit(self, fn, *args):
+            return fn(*args)
+
+    monkeypatch.setattr(accounts, "_mail_pool", Now())
+    monkeypatch.setattr(accounts, "send_mail", lambda settings, to, subject, body: sent.append((settings, body)))
+    accounts.users_page(session=session, actor=actor, invite_email="zed@acme.example")
+    settings, body = sent[-1]
+    token = body.split("\n/company/setup/")[1].strip()
+    assert settings == {} and accounts.check_password_token(token=token, secret_key="", purpose="setup")
+    accounts.create_company(session=session, name="Rival", admin_email="boss@rival.example")
+    accounts.users_page(session=session, actor=actor, invite_email="boss@rival.example",
+                        mail_settings={"MAIL_SERVER": "m.example"})
+    assert sent[-1][0] == {"MAIL_SERVER": "m.example"}
+    assert sent[-1][1].endswith("already has an account with another company. Ask them to add a different "
+                                "address.\n")
+    accounts.authenticate(session=session, email="boss@acme.example", password=PASSWORD, client="c", now=NOW)
+    page = accounts.users_page(session=session, actor=actor, invite_email="aaa@acme.example")
+    assert [u["email"] for u in page["users"]] == ["aaa@acme.example", "boss@acme.example", "zed@acme.example"]
+    assert page["users"][1]["last_login_at"] == NOW and page["users"][0]["last_login_at"] is None
+    targets = [e.target for e in session.exec(select(AuditEntry).where(AuditEntry.action == "user.added"))]
+    assert targets == ["zed@acme.example", "boss@rival.example", "aaa@acme.example"]
+
+
+def test_a_setup_url_joins_the_base_and_is_a_setup_token(admin):
+    _, user = admin
+    url = accounts.setup_url(user=user, secret_key=SECRET, base_url="https://x.example/")
+    assert url.startswith("https://x.example/company/setup/")
+    token = url.rsplit("/", 1)[1]
+    assert accounts.check_password_token(token=token, secret_key=SECRET, purpose="setup")
+    assert not accounts.check_password_token(token=token, secret_key=SECRET)
+
+
+def test_password_links_refuse_exactly(session, admin, monkeypatch):
+    _, user = admin
+    with pytest.raises(AccountError) as forged:
+        accounts.redeem_password_token(session=session, token="nonsense", password="new long password",
+                                       secret_key=SECRET)
+    assert str(forged.value) == "This link is not valid."
+    odd = accounts._serializer(SECRET, "reset").dumps([user.id])  # signed, but not a link's payload
+    with pytest.raises(AccountError) as shape:
+        accounts.redeem_password_token(session=session, token=odd, password="new long password", secret_key=SECRET)
+    assert str(shape.value) == "This link has already been used or is not valid."
+    gone = CompanyUser(company_id=user.company_id, email="gone@acme.example", password_hash="x")
+    session.add(gone)
+    session.commit()
+    token = accounts.make_password_token(user=gone, secret_key=SECRET)
+    session.delete(gone)
+    session.commit()
+    with pytest.raises(AccountError) as missing:
+        accounts.redeem_password_token(session=session, token=token, password="new long password", secret_key=SECRET)
+    assert (str(missing.value), missing.value.status) == ("This link has already been used or is not valid.", 404)
+    monkeypatch.setattr("itsdangerous.timed.time.time", lambda: 0.0)
+    old = accounts.make_password_token(user=user, secret_key=SECRET)
+    monkeypatch.setattr("itsdangerous.timed.time.time", lambda: accounts.RESET_MAX_AGE.total_seconds() + 1)
+    with pytest.raises(AccountError) as expired:
+        accounts.redeem_password_token(session=session, token=old, password="new long password", secret_key=SECRET)
+    assert str(expired.value) == "This link has expired. Ask for a new one."
+
+
+def test_keys_newest_first_and_the_audit_log_bounded(session, admin):
+    actor, _ = admin
+    first, _ = accounts.create_api_key(session=session, actor=actor, name="first")
+    second, _ = accounts.create_api_key(session=session, actor=actor, name="second")
+    second.created_at = first.created_at + dt.timedelta(seconds=1)
+    session.commit()
+    keys = accounts.api_keys_page(session=session, actor=actor)["keys"]
+    assert [k["name"] for k in keys] == ["second", "first"] and keys[1]["created_at"] == first.created_at
+    session.add_all([AuditEntry(company_id=actor.company_id, action="bulk", target=str(n)) for n in range(205)])
+    session.commit()
+    log = accounts.list_audit(session=session, actor=actor)
+    assert len(log) == 200 and log[0]["target"] == "204" and log[0]["when"] is not None
+    entry = session.exec(select(AuditEntry).where(AuditEntry.target == "204")).one()
+    assert log[0]["when"] == entry.created_at

@@ -132,3 +132,26 @@ def test_near_copies_among_a_cohorts_coding_answers(session):
     assert [(p["a"], p["b"], p["item"]) for p in pairs] == [(owners[0], owners[1], "gamma-double")]
     assert integrity.code_near_copies(session, []) == []
     assert integrity.code_near_copies(session, assessment_ids[:1]) == []  # one cohort per assessment
+
+
+def _reference_fingerprints(code, k=integrity.KGRAM, w=integrity.WINDOW):
+    """Winnowing as the paper defines it, written out plainly: the minimum of every window of w
+    consecutive k-gram hashes."""
+    import hashlib
+
+    tokens = integrity.normalized_tokens(code)
+    grams = [" ".join(tokens[i:i + k]) for i in range(len(tokens) - k + 1)]
+    hashes = [int.from_bytes(hashlib.blake2b(g.encode(), digest_size=8).digest(), "big") for g in grams]
+    if not hashes:
+        return set()
+    return {min(hashes[i:i + w]) for i in range(max(1, len(hashes) - w + 1))}
+
+
+@pytest.mark.parametrize("code", ["a = b + c", "a = b + c + d", "x = f(y)\nreturn x", SOLUTION, OTHER])
+def test_fingerprints_match_the_reference_definition(code):
+    assert integrity.fingerprints(code) == _reference_fingerprints(code)
+
+
+def test_the_plain_lexer_keeps_private_names_as_names():
+    assert integrity.normalized_tokens("def f(:\n    return _total + 1") == ["def", "V", "(", ":", "return", "V",
+                                                                            "+", "L"]
