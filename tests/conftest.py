@@ -17,7 +17,7 @@ from assessment.content import load_bank
 from support import FIXTURE_BANK, fresh_postgres_database
 
 #: The fixtures through which a test reaches a database it gets from here.
-DATABASE_FIXTURES = {"database_url", "report_db"}
+DATABASE_FIXTURES = {"database_url", "report_db", "_service_template"}
 #: Password hashing in tests: the same scrypt, with N=2**10 instead of werkzeug's 2**15 (~0.2-0.4 s
 #: per hash on this machine; the company, API and probe tests hash a few times each). Production
 #: keeps accounts.PASSWORD_METHOD; tests marked `production_password_hash` use it too.

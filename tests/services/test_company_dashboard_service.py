@@ -213,14 +213,14 @@ def test_the_export_of_every_row_uses_the_clock_given(session, cohort):
                                                     "completed"]
 
 
-def test_a_finished_candidates_report_is_rendered_for_the_company_and_audited(session, cohort, monkeypatch):
+def test_a_finished_candidates_report_is_rendered_for_the_company_and_audited(session, cohort, monkeypatch, tmp_path):
     from assessment.services import reports as report_service
 
     actor, _, ids, _ = cohort
     monkeypatch.setattr(report_service.reports, "compose", lambda facts: facts)
     monkeypatch.setattr(report_service.reports, "render_pdf",
                         lambda kind, composed, on_stage=None: f"%PDF {kind} {composed['candidate']['name']}".encode())
-    monkeypatch.chdir(session.get_bind().url.database.rsplit("/", 1)[0])  # the default cache: ./instance/reports
+    monkeypatch.chdir(tmp_path)  # the default cache: ./instance/reports (tmp_path holds SQLite's file, if any)
     name, pdf = company_dashboard.candidate_report(session=session, actor=actor, invitation_id=ids["Ann"])
     assert (name, pdf) == (f"report-{ids['Ann']}.pdf", b"%PDF candidate Ann")
     _, plan = company_dashboard.candidate_report(session=session, actor=actor, invitation_id=ids["Ann"],
