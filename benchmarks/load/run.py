@@ -34,6 +34,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PYTHON = str(ROOT / ".venv" / "bin" / "python") if (ROOT / ".venv" / "bin" / "python").exists() else sys.executable
 CLI = [PYTHON, "-m", "assessment.cli"]
 SECTIONS = ("mathematics", "machine-learning")
+PLAN_WAIT_POLLS = 300  # a candidate polls the study plan's status once a second for at most this long
 ITEMS_PER_SECTION = 8
 
 
@@ -243,7 +244,7 @@ class Candidate:
         if not link or not status_url:
             return
         opened = time.perf_counter()
-        for _ in range(120):
+        for _ in range(PLAN_WAIT_POLLS):
             status, _, body = self.client.request("GET", status_url.group(1), "plan-status")
             state = json.loads(body).get("state") if status == 200 else None
             if state == "ready":
@@ -253,7 +254,7 @@ class Candidate:
                 return
             time.sleep(1)
         else:
-            self.errors.append("the study plan was not ready within 120 s")
+            self.errors.append(f"the study plan was not ready within {PLAN_WAIT_POLLS} s")
             return
         self.stats.record("plan ready after", time.perf_counter() - opened, "ok")
         status, headers, _ = self.client.request("GET", link.group(1), "study-plan")
@@ -339,7 +340,7 @@ with app.app_context():
 
             redis.Redis.from_url(self.env["ASSESSMENT_REDIS_URL"]).flushdb()
             for _ in range(self.args.queue_workers):
-                self._spawn([*CLI, "worker"], "worker")
+                self._spawn([*CLI, "worker", "--nice", str(self.args.worker_nice)], "worker")
         ports = []
         for index in range(self.args.servers):
             port = _free_port()
@@ -544,6 +545,8 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
     parser.add_argument("--redis", action="store_true", help="grading and reports through the queue on Redis")
     parser.add_argument("--redis-db", type=int, default=14)
+    parser.add_argument("--worker-nice", type=int, default=10,
+                        help="queue workers' CPU priority offset (they share this machine with the web servers)")
     parser.add_argument("--queue-workers", type=int, default=2)
     parser.add_argument("--section-seconds", type=int, default=900)
     parser.add_argument("--max-seconds", type=float, default=600, help="hard bound on the whole run")
