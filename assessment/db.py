@@ -104,7 +104,16 @@ class _SQLiteConnection(sqlite3.Connection):
             self.release_writer()
 
 
-def make_engine(url: str) -> Engine:
+#: What SQLite waits for at each commit. FULL (the default) syncs the write-ahead log to disk
+#: before the commit returns, so an acknowledged answer survives a power cut; NORMAL leaves that
+#: to the checkpoint: still safe against a killed process, but a power cut or kernel crash can
+#: lose the last commits. NORMAL takes the fsync out of every answer save (see docs/deployment.md).
+SQLITE_SYNCHRONOUS = ("full", "normal")
+
+
+def make_engine(url: str, *, sqlite_synchronous: str = "full") -> Engine:
+    if sqlite_synchronous not in SQLITE_SYNCHRONOUS:
+        raise ValueError(f"SQLITE_SYNCHRONOUS: {sqlite_synchronous!r} is not one of {', '.join(SQLITE_SYNCHRONOUS)}")
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": SQLITE_LOCK_TIMEOUT,
                                                   "factory": _SQLiteConnection})
@@ -117,6 +126,7 @@ def make_engine(url: str) -> Engine:
             cursor.execute("PRAGMA journal_mode=WAL")  # readers never block the writer
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute(f"PRAGMA busy_timeout={SQLITE_LOCK_TIMEOUT * 1000}")
+            cursor.execute(f"PRAGMA synchronous={sqlite_synchronous.upper()}")
             cursor.close()
             if writer_lock_path:
                 dbapi_connection.writer_lock = _writer_lock(writer_lock_path)
@@ -159,5 +169,6 @@ def close_session(_exc=None) -> None:
 
 
 def init_app(app: Flask) -> None:
-    app.extensions["assessment.engine"] = make_engine(app.config["DATABASE_URL"])
+    app.extensions["assessment.engine"] = make_engine(
+        app.config["DATABASE_URL"], sqlite_synchronous=str(app.config["SQLITE_SYNCHRONOUS"]).lower())
     app.teardown_appcontext(close_session)

@@ -492,7 +492,9 @@ def stress(port: int, tokens: list[str], seconds: float, stats: Stats, acked: di
                 client.request("POST", start.group(1), "start", form={"csrf_token": _csrf(page) or ""})
         match = RESPONSE_ID.search(page)
         if match:
-            clients.append((client, base, int(match.group(1)), _csrf(page), CHOICE.findall(page)))
+            kind = ITEM_TYPE.search(page)
+            clients.append((client, base, int(match.group(1)), _csrf(page), kind.group(1) if kind else "numeric",
+                            CHOICE.findall(page) or CHOICES.findall(page)))
 
     def hammer(label: str, work) -> float:
         stop = time.monotonic() + seconds
@@ -514,9 +516,12 @@ def stress(port: int, tokens: list[str], seconds: float, stats: Stats, acked: di
     seqs = [1000] * len(clients)
 
     def save(index):
-        client, base, response_id, csrf, options = clients[index]
+        client, base, response_id, csrf, kind, options = clients[index]
         seqs[index] += 1
-        answer = {"choice": options[seqs[index] % len(options)]} if options else {"value": str(seqs[index])}
+        n = seqs[index]
+        answer = {"single_choice": lambda: {"choice": options[n % len(options)]},
+                  "multiple_choice": lambda: {"choices": [options[n % len(options)]]},
+                  "code": lambda: {"code": f"def solve():\n    return {n}\n"}}.get(kind, lambda: {"value": str(n)})()
         status, _, _ = client.request("POST", f"{base}/answer", "stress-autosave", csrf=csrf,
                                       data={"response_id": response_id, "seq": seqs[index], "final": False,
                                             "answer": answer})

@@ -137,3 +137,22 @@ def test_writers_from_many_threads_take_turns_and_lose_nothing(engine):
         thread.join(60)
     with engine.connect() as connection:
         assert connection.exec_driver_sql("SELECT n FROM t").scalar() == 200
+
+
+@pytest.mark.parametrize(("setting", "pragma"), [("full", 2), ("normal", 1)])
+def test_commits_sync_to_disk_unless_normal_is_chosen(tmp_path, setting, pragma):
+    engine = make_engine(f"sqlite:///{tmp_path / 's.db'}", sqlite_synchronous=setting)
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == pragma
+    engine.dispose()
+
+
+def test_the_app_reads_the_setting_and_refuses_a_wrong_one(make_app):
+    from assessment.db import get_engine
+
+    app = make_app(SQLITE_SYNCHRONOUS="NORMAL")
+    if app.config["DATABASE_URL"].startswith("sqlite"):
+        with app.app_context(), get_engine().connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 1
+    with pytest.raises(ValueError, match="SQLITE_SYNCHRONOUS: 'sometimes' is not one of full, normal"):
+        make_app(SQLITE_SYNCHRONOUS="sometimes")
