@@ -8,6 +8,15 @@ from assessment.services import delivery
 
 T0 = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 GRACE = 5.0
+#: A coding answer long enough for near-copy fingerprints (tests/services/test_integrity_service.py).
+SAMPLE_CODE = """def double(values):
+    result = []
+    for value in values:
+        if value is None:
+            continue
+        result.append(value * 2)
+    return result
+"""
 
 
 def start(session, sections=("alpha",), mode="fixed", multiplier=1.0, **kwargs):

@@ -3,20 +3,13 @@ winnowing fingerprints behind near-copy flags among coding answers."""
 import datetime as dt
 
 import pytest
-from service_helpers import GRACE, T0, on_first_item
+from service_helpers import GRACE, SAMPLE_CODE, T0, on_first_item
 from sqlmodel import select
 
 from assessment.models import Attempt, Event, Invitation
 from assessment.services import coding, delivery, integrity
 
-SOLUTION = """def double(values):
-    result = []
-    for value in values:
-        if value is None:
-            continue
-        result.append(value * 2)
-    return result
-"""
+SOLUTION = SAMPLE_CODE
 #: The same code renamed, re-spaced, commented and with another literal.
 RENAMED = (SOLUTION.replace("double(values)", "twice(xs):   # mine").replace("):   # mine:", "):   # mine")
            .replace("result", "out").replace("values", "xs").replace("value", "x").replace("* 2", "*  3"))
