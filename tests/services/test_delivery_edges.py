@@ -239,3 +239,98 @@ def test_the_rescore_looks_only_at_closed_sections_and_rescores_each(session):
     assert delivery.rescore_stale_sections(session=session, now=now) == 2
     session.expire_all()
     assert [session.get(SectionAttempt, p).n_answered for p in parts] == [1, 1]
+
+
+def test_refusals_say_exactly_what_is_wrong(session):
+    attempt, part, state = on_first_item(session, sections=("alpha", "beta"))
+    with pytest.raises(DeliveryError) as early:
+        delivery.start_section(session=session, attempt=attempt, position=1, now=T0)
+    assert str(early.value) == "section: finish the current section first"
+    with pytest.raises(DeliveryError) as seq:
+        delivery.save_answer(session=session, attempt=attempt, response_id=state.response.id, payload={}, seq=-1,
+                             final=False, grace_seconds=GRACE, now=T0)
+    assert str(seq.value) == "seq: out of range"
+    for bad, message in ((True, "response_id: must be a whole number"),
+                         (delivery.MAX_ID, "response_id: no such item in this attempt")):
+        with pytest.raises(DeliveryError) as raised:
+            delivery.find_response(session=session, attempt=attempt, response_id=bad)
+        assert str(raised.value) == message
+    submit(session, attempt, state, right(state.item))
+    with pytest.raises(DeliveryError) as closed_item:
+        submit(session, attempt, state, right(state.item), seq=2)
+    assert str(closed_item.value) == "This item is already closed; its answer can no longer change."
+    nxt = delivery.current_state(session=session, attempt=attempt, grace_seconds=GRACE, now=T0)
+    late_at = part.deadline_at + dt.timedelta(seconds=GRACE + 0.12345)
+    with pytest.raises(DeliveryError) as late:
+        delivery.save_answer(session=session, attempt=attempt, response_id=nxt.response.id, payload=right(nxt.item),
+                             seq=1, final=False, grace_seconds=GRACE, now=late_at)
+    assert str(late.value) == ("Time is up for this section: the answer arrived after the deadline and was not "
+                               "counted.")
+    [event] = _event_rows(session, "answer.late")
+    assert event.attempt_id == attempt.id and event.payload["seconds_late"] == 5.123
+    session.expire_all()
+    closed = session.get(SectionAttempt, part.id)
+    assert closed.closed_at == late_at
+    with pytest.raises(DeliveryError) as section_closed:
+        delivery.enforce_deadline(session=session, section_attempt=closed, response=nxt.response,
+                                  grace_seconds=GRACE, now=late_at, final=False)
+    assert str(section_closed.value) == "This section is closed."
+    assert [e.attempt_id for e in _event_rows(session, "attempt.started")] == [attempt.id]
+    assert [e.attempt_id for e in _event_rows(session, "section.started")] == [attempt.id]
+
+
+def test_a_section_is_open_until_exactly_its_deadline_plus_grace(session):
+    attempt, part, _ = on_first_item(session)
+    edge = part.deadline_at + dt.timedelta(seconds=GRACE)
+    assert delivery.current_state(session=session, attempt=attempt, grace_seconds=GRACE, now=edge).kind == "item"
+    after = edge + dt.timedelta(microseconds=1)
+    assert delivery.current_state(session=session, attempt=attempt, grace_seconds=GRACE, now=after).kind == "finished"
+
+
+def test_an_expired_invitation_says_so(session):
+    assessment = delivery.create_assessment(session=session, title="T", section_ids=["alpha"], company_id=None)
+    invitation, _ = delivery.create_invitation(session=session, assessment=assessment, practice=True)
+    assert invitation.is_practice is True
+    invitation.expires_at = T0
+    session.commit()
+    with pytest.raises(DeliveryError) as raised:
+        delivery.get_or_start_attempt(session=session, invitation=invitation, now=T0 + dt.timedelta(seconds=1))
+    assert str(raised.value) == "This invitation has expired."
+
+
+def test_a_company_assessment_belongs_to_its_company(session):
+    from assessment.services import accounts
+
+    firm, _ = accounts.create_company(session=session, name="Acme", admin_email="boss@acme.example")
+    assessment = delivery.create_assessment(session=session, title="T", section_ids=["alpha"], company_id=firm.id)
+    assert session.get(Assessment, assessment.id).company_id == firm.id
+
+
+def test_saves_acknowledge_with_the_response_and_whether_it_was_final(session):
+    attempt, _, state = on_first_item(session)
+    save = dict(session=session, attempt=attempt, response_id=state.response.id, grace_seconds=GRACE, now=T0)
+    delivery.save_answer(payload=right(state.item), seq=2, final=False, **save)
+    stale = delivery.save_answer(payload=right(state.item), seq=1, final=True, **save)
+    assert stale.response.id == state.response.id and stale.final is False
+    retried = delivery.save_answer(payload=right(state.item), seq=2, final=False, **save)
+    assert retried.response.id == state.response.id and retried.final is False
+    final = delivery.save_answer(payload=right(state.item), seq=3, final=True, **save)
+    again = delivery.save_answer(payload=right(state.item), seq=3, final=True, **save)
+    assert again.response.id == final.response.id and again.final is True
+    code_attempt, _, code_state = on_first_item(session, sections=("gamma",))
+    with pytest.raises(DeliveryError) as code:
+        delivery.save_answer(session=session, attempt=code_attempt, response_id=code_state.response.id,
+                             payload={"code": "x = 1"}, seq=1, final=True, grace_seconds=GRACE, now=T0)
+    assert str(code.value) == "Code is submitted with the Submit button, which grades it."
+
+
+def test_the_option_shuffle_is_the_attempts_own_and_other_items_have_none(session):
+    attempt, _, state = on_first_item(session)
+    order = state.response.option_order
+    session.delete(session.get(Response, state.response.id))
+    session.commit()
+    again = delivery.current_state(session=session, attempt=attempt, grace_seconds=GRACE, now=T0)
+    assert again.response.option_order == order  # the same attempt and item: the same order
+    submit(session, attempt, again, right(again.item))
+    numeric = delivery.current_state(session=session, attempt=attempt, grace_seconds=GRACE, now=T0)
+    assert numeric.item.type == "numeric" and numeric.response.option_order is None
