@@ -243,6 +243,11 @@ def run_fair_job(job_id: str, attempt_id: int) -> None:
         pump(redis, Queue(GRADING_QUEUE, connection=redis), attempt_id)
 
 
+#: Longest wait between restarts of a queue worker that keeps failing (Redis down for long).
+WORKER_RESTART_MAX_SECONDS = 30
+_pause = time.sleep  # the wait between restarts (tests replace it)
+
+
 def run_worker(redis_url: str, *, burst: bool = False, app=None) -> None:
     """One worker process: grading first, then reports; one job at a time, no fork per job
     (the app, its database pool and the sandbox stay warm). `app`: the app whose database and
@@ -255,7 +260,20 @@ def run_worker(redis_url: str, *, burst: bool = False, app=None) -> None:
             _use_app(app)
     connection = redis.Redis.from_url(redis_url)
     queues = [Queue(GRADING_QUEUE, connection=connection), Queue(REPORTS_QUEUE, connection=connection)]
-    SimpleWorker(queues, connection=connection).work(burst=burst, with_scheduler=False)
+    delay = 1.0
+    while True:
+        worker, started = SimpleWorker(queues, connection=connection), time.monotonic()
+        try:
+            worker.work(burst=burst, with_scheduler=False)
+        except redis.exceptions.RedisError as exc:  # its teardown, with Redis gone
+            log.warning("queue worker lost Redis: %s", exc)
+        if burst or worker._stop_requested:
+            return
+        # RQ quits on an error it does not handle, such as Redis going away while a job's result
+        # is stored; the job's lease brings it back to the queue. Start again instead of dying.
+        delay = 1.0 if time.monotonic() - started > WORKER_RESTART_MAX_SECONDS else min(2 * delay, WORKER_RESTART_MAX_SECONDS)
+        log.warning("queue worker stopped on an error; starting again in %.0f s", delay)
+        _pause(delay)
 
 
 # --- reports: rendered on queue workers, the PDF handed back through Redis ---------------------

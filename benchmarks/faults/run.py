@@ -136,6 +136,7 @@ def run_scenario(name: str, args) -> bool:
         finished = sum(c.finished for c in candidates)
         print(f"[{name}] candidates finished {finished}/{len(candidates)}; acknowledged answers {len(acked)}; "
               f"503 (retry advised) {unavailable}; 409 (late/conflict) {late}; other 5xx {five_hundreds}")
+        print(f"[{name}] statuses: " + "; ".join(f"{label} {counts}" for label, counts in sorted(statuses.items())))
         if five_hundreds:
             problems.append(f"{five_hundreds} response(s) were 5xx other than 503")
         print(f"[{name}] " + ("OK" if not problems else "PROBLEMS: " + "; ".join(problems)), flush=True)
@@ -182,6 +183,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=11)
     args = parser.parse_args()
     args.servers, args.workers, args.threads, args.queue_workers, args.redis_db = 1, 2, 4, 2, 13
+    args.worker_nice = 10  # as in the load harness: queue workers share this machine with the server
     args.redis = False
     results = {}
     for name in (SCENARIOS if args.scenario == "all" else (args.scenario,)):

@@ -202,8 +202,8 @@ class Candidate:
             self.pause()
             status, _, _ = self.client.request("POST", f"{self.base}/submit-code", "submit-code", csrf=csrf,
                                                data={"response_id": response_id, "code": code, "seq": seq + 2})
-            if status == 200:
-                self.ack(response_id, seq + 2, {"code": code}, True)
+            if status == 200:  # a submission's save number is the server's (one past the last save)
+                self.ack(response_id, 0, {"code": code}, True)
             return
         if kind == "single_choice":
             answers = [{"choice": value} for value in CHOICE.findall(page)]
@@ -230,7 +230,7 @@ class Candidate:
     def ack(self, response_id: int, seq: int, answer: dict, final: bool) -> None:
         with self.acked_lock:
             previous = self.acked.get(response_id)
-            if previous is None or previous[0] < seq:
+            if previous is None or previous[0] < seq or (final and not previous[2]):
                 self.acked[response_id] = (seq, answer, final)
 
     def results(self, location: str) -> None:

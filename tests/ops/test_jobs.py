@@ -99,3 +99,36 @@ def test_a_dead_workers_turn_expires_and_the_attempt_goes_on(make_app, redis_cli
     q.submit(functools.partial(record_run, "after-lease"), 1)  # a new submit (or the sweeper) pumps
     _drain(app)
     assert redis_client.lrange(ORDER, 0, -1)[0] == b"next"
+
+
+def test_a_worker_that_rq_quits_on_an_error_starts_again_and_stops_when_asked(queue, monkeypatch):
+    """RQ's work loop ends quietly on an error it does not handle (Redis gone while a job's result
+    is stored): `assessment worker` must start it again, and still end on a stop request."""
+    from rq import SimpleWorker
+
+    _, app = queue
+    calls, waits = [], []
+
+    def work(self, burst=False, with_scheduler=False):
+        calls.append(burst)
+        if len(calls) == 1:
+            return False  # "found an unhandled exception, quitting..."
+        if len(calls) == 2:
+            raise redis_lib.exceptions.ConnectionError("Connection closed by server.")  # its teardown failed
+        self._stop_requested = True  # SIGTERM
+        return True
+
+    monkeypatch.setattr(SimpleWorker, "work", work)
+    monkeypatch.setattr(jobs, "_pause", waits.append)
+    jobs.run_worker(REDIS_URL, app=app)
+    assert calls == [False, False, False] and waits == [2.0, 4.0]  # backing off, bounded by WORKER_RESTART_MAX_SECONDS
+
+
+def test_a_burst_worker_is_not_started_again(queue, monkeypatch):
+    from rq import SimpleWorker
+
+    _, app = queue
+    calls = []
+    monkeypatch.setattr(SimpleWorker, "work", lambda self, burst=False, with_scheduler=False: calls.append(burst))
+    jobs.run_worker(REDIS_URL, burst=True, app=app)
+    assert calls == [True]
