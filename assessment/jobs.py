@@ -127,6 +127,9 @@ class RedisQueue:
         status = status.decode()
         if status == "DUPLICATE":
             self.redis.delete(f"{PREFIX}job:{job_id}")
+            # Queued before and maybe never given its turn (Redis went away between the two):
+            # the sweep's re-submission gives it one now instead of after the lease.
+            pump(self.redis, self.grading, attempt_id)
             return RedisFuture(self.redis, found.decode())
         if status != "OK":
             self.redis.delete(f"{PREFIX}job:{job_id}")
@@ -260,14 +263,21 @@ def run_worker(redis_url: str, *, burst: bool = False, app=None) -> None:
             _use_app(app)
     connection = redis.Redis.from_url(redis_url)
     queues = [Queue(GRADING_QUEUE, connection=connection), Queue(REPORTS_QUEUE, connection=connection)]
+    class Worker(SimpleWorker):
+        stop_asked = False
+
+        def request_stop(self, signum, frame):
+            self.stop_asked = True  # SIGTERM/SIGINT: RQ ends its loop, and so does this one
+            super().request_stop(signum, frame)
+
     delay = 1.0
     while True:
-        worker, started = SimpleWorker(queues, connection=connection), time.monotonic()
+        worker, started = Worker(queues, connection=connection), time.monotonic()
         try:
             worker.work(burst=burst, with_scheduler=False)
         except redis.exceptions.RedisError as exc:  # its teardown, with Redis gone
             log.warning("queue worker lost Redis: %s", exc)
-        if burst or worker._stop_requested:
+        if burst or worker.stop_asked:
             return
         # RQ quits on an error it does not handle, such as Redis going away while a job's result
         # is stored; the job's lease brings it back to the queue. Start again instead of dying.

@@ -105,6 +105,7 @@ def test_a_worker_that_rq_quits_on_an_error_starts_again_and_stops_when_asked(qu
     """RQ's work loop ends quietly on an error it does not handle (Redis gone while a job's result
     is stored): `assessment worker` must start it again, and still end on a stop request."""
     from rq import SimpleWorker
+    from rq.exceptions import StopRequested
 
     _, app = queue
     calls, waits = [], []
@@ -115,8 +116,11 @@ def test_a_worker_that_rq_quits_on_an_error_starts_again_and_stops_when_asked(qu
             return False  # "found an unhandled exception, quitting..."
         if len(calls) == 2:
             raise redis_lib.exceptions.ConnectionError("Connection closed by server.")  # its teardown failed
-        self._stop_requested = True  # SIGTERM
-        return True
+        try:
+            self.request_stop(15, None)  # SIGTERM while idle: RQ raises StopRequested...
+        except StopRequested:
+            return True  # ...and its loop ends on it
+        raise AssertionError("RQ no longer raises StopRequested on a stop while idle")
 
     monkeypatch.setattr(SimpleWorker, "work", work)
     monkeypatch.setattr(jobs, "_pause", waits.append)
@@ -132,3 +136,26 @@ def test_a_burst_worker_is_not_started_again(queue, monkeypatch):
     monkeypatch.setattr(SimpleWorker, "work", lambda self, burst=False, with_scheduler=False: calls.append(burst))
     jobs.run_worker(REDIS_URL, burst=True, app=app)
     assert calls == [True]
+
+
+def test_a_job_queued_but_never_given_its_turn_gets_it_when_the_sweep_submits_it_again(queue, redis_client,
+                                                                                         monkeypatch):
+    """Redis went away between queueing a job and giving its attempt the turn: the sweep's next
+    submission of the same key finds the duplicate and gives the turn, instead of waiting out
+    the job's lease."""
+    redis_queue, _ = queue
+    real_pump = jobs.pump
+
+    def cut(*args):
+        raise redis_lib.exceptions.ConnectionError("Connection closed by server.")
+
+    monkeypatch.setattr(jobs, "pump", cut)
+    with pytest.raises(redis_lib.exceptions.ConnectionError):
+        redis_queue.submit(functools.partial(record_run, "lost"), 7, key=4242)
+    assert redis_queue.grading.count == 0  # waiting, with no turn
+    monkeypatch.setattr(jobs, "pump", real_pump)
+    future = redis_queue.submit(functools.partial(record_run, "lost"), 7, key=4242)  # the sweep, 5 s later
+    assert redis_queue.grading.count == 1
+    _drain(queue[1])
+    assert future.result(timeout=10)["label"] == "lost"
+    assert redis_client.lrange(ORDER, 0, -1) == [b"lost"]  # run once
