@@ -136,3 +136,37 @@ def test_synthetic_answers_are_right_for_a_positive_category_and_wrong_otherwise
     assert synthetic_candidates._answer_for(_item("numeric", answer=-4.0), 0, rng) == {"value": -2.0}
     with pytest.raises(ValueError, match="code"):
         synthetic_candidates._answer_for(_item("code"), 0, rng)
+
+
+def test_readiness_times_each_check_in_milliseconds_to_a_tenth(monkeypatch):
+    ticks = iter([10.0, 10.12345, 20.0, 20.5])
+    monkeypatch.setattr(readiness.time, "perf_counter", lambda: next(ticks))
+    assert readiness._timed(lambda: None) == {"ok": True, "ms": 123.5}
+
+    def fails():
+        raise OSError("down")
+
+    assert readiness._timed(fails) == {"ok": False, "error": "OSError: down", "ms": 500.0}
+
+
+def test_a_synthetic_candidate_finishes_every_section_through_the_real_engine(session):
+    from sqlmodel import select
+
+    from assessment.models import Attempt, CodeRun, Invitation, Response, SectionAttempt
+    from assessment.services import delivery
+
+    assessment = delivery.create_assessment(session=session, title="Simulated", section_ids=["gamma", "alpha"],
+                                            mode="fixed")
+    rng = np.random.default_rng(3)
+    attempt, truth = synthetic_candidates.simulate_candidate(session=session, assessment=assessment, rng=rng)
+    assert set(truth) == {"gamma", "alpha"} and all(np.isfinite(v) for v in truth.values())
+    assert session.get(Attempt, attempt.id).status == "completed"
+    parts = session.exec(select(SectionAttempt).where(SectionAttempt.attempt_id == attempt.id)).all()
+    assert all(p.status == "closed" and p.n_answered == p.max_items for p in parts)
+    responses = session.exec(select(Response).join(SectionAttempt)
+                             .where(SectionAttempt.attempt_id == attempt.id)).all()
+    assert all(r.status == "answered" and r.score is not None for r in responses)
+    invitation = session.get(Invitation, session.get(Attempt, attempt.id).invitation_id)
+    assert invitation.email.startswith("simulated-") and invitation.email.endswith("@example.invalid")
+    [graded] = session.exec(select(CodeRun).where(CodeRun.attempt_id == attempt.id, CodeRun.kind == "hidden")).all()
+    assert graded.result["status"] == "simulated" and graded.result["total"] == 2
