@@ -397,9 +397,12 @@ def precision(sections_dir: str, candidates: int, only: tuple, max_items: int | 
 @click.option("--se-target", type=click.FloatRange(0.05, 1.0), default=None,
               help="Override every section's stopping SE (what-if; not with --write).")
 @click.option("--resume", is_flag=True, help="Start from the probabilities in exposure.yaml (more iterations).")
+@click.option("--lower-only", is_flag=True,
+              help="Only lower the probabilities of items above --target (a final pass with --resume).")
 @click.option("--write", is_flag=True, help="Write sections/<s>/exposure.yaml (default: print only).")
 def exposure(sections_dir: str, only: tuple, target: float, candidates: int, iterations: int,
-             seed: int, max_items: int | None, se_target: float | None, resume: bool, write: bool) -> None:
+             seed: int, max_items: int | None, se_target: float | None, resume: bool, lower_only: bool,
+             write: bool) -> None:
     """Sympson-Hetter exposure control by simulation: find each item's probability of being
     given when picked so that no item reaches much above --target of the candidates, and
     (with --write) store it in sections/<s>/exposure.yaml, which the web flow reads."""
@@ -421,6 +424,7 @@ def exposure(sections_dir: str, only: tuple, target: float, candidates: int, ite
         start = read_exposure(folder, [i.id for i in items]) if resume else None
         k, result = sympson_hetter(params, skills, target=target, candidates=candidates,
                                    iterations=iterations, rng=rng, start=start, section=sid,
+                                   lower_only=lower_only,
                                    min_items=spec.min_items,
                                    max_items=max_items or spec.max_items,
                                    se_target=se_target or spec.se_target,
@@ -430,6 +434,7 @@ def exposure(sections_dir: str, only: tuple, target: float, candidates: int, ite
         if write:
             write_exposure(folder, [i.id for i in items], k,
                            note=f"target {target}, {candidates} candidates x {iterations} iterations, seed {seed}"
-                           + (", resumed from the previous file" if resume else ""))
+                           + (", resumed from the previous file" if resume else "")
+                           + (", lowering only" if lower_only else ""))
     with pd.option_context("display.width", 200, "display.max_columns", 20):
         click.echo(pd.DataFrame(rows).set_index("section").round(3).to_string())

@@ -1,6 +1,7 @@
 """Precision and exposure of a section's adaptive test, by simulation through the same engine
 the web flow uses (:func:`assessment.scoring.selection.select_next_item` with content balance
-over the items' primary skills and the randomesque choice, EAP after every answer,
+over the items' primary skills, the randomesque choice, the opening rule and Sympson-Hetter with
+each candidate's lottery held for the whole test, EAP after every answer,
 :func:`assessment.scoring.selection.should_stop`).
 
 Synthetic candidates have true abilities ``theta ~ N(0, 1)`` (the scale the stated item
@@ -134,7 +135,7 @@ EXPOSURE_FILE = "exposure.yaml"
 def sympson_hetter(params: ItemParameters, item_skills: Sequence[Sequence[str]], *, target: float,
                    candidates: int, iterations: int, rng: np.random.Generator,
                    start: np.ndarray | None = None, smoothing: float = 0.5, power: float = 0.8,
-                   **design) -> tuple[np.ndarray, SectionPrecision]:
+                   lower_only: bool = False, **design) -> tuple[np.ndarray, SectionPrecision]:
     """Sympson-Hetter exposure-control probabilities ``k`` (Sympson & Hetter, 1985) found by
     simulation: run the adaptive test, then scale each item's ``k`` by ``(target / rate) **
     power`` and repeat (``k`` kept in [0.02, 1]; an item nobody saw doubles its ``k``).
@@ -149,7 +150,9 @@ def sympson_hetter(params: ItemParameters, item_skills: Sequence[Sequence[str]],
     is acted on at once (the limit is a cap). ``power`` < 1 damps the step. ``design``
     holds the section's ``min_items``, ``max_items``, ``se_target``, ``randomesque`` (and
     ``skill_targets``, ``opening``). Returns ``k`` and the last simulation (run with the final
-    ``k``). ``start``: continue from these ``k``."""
+    ``k``). ``start``: continue from these ``k``. ``lower_only``: a final pass that only lowers
+    the ``k`` of items above the target (raising the others' is what lets a new item take the
+    place of one held back, near the fixed point)."""
     if not 0.0 <= smoothing < 1.0 or not 0.0 < power <= 1.0:
         raise ValueError(f"need 0 <= smoothing < 1 and 0 < power <= 1, got {smoothing}, {power}")
     k = np.ones(params.n_items) if start is None else np.array(start, dtype=float)
@@ -160,6 +163,8 @@ def sympson_hetter(params: ItemParameters, item_skills: Sequence[Sequence[str]],
         rate = result.exposure if rate is None else np.maximum(
             result.exposure, smoothing * rate + (1.0 - smoothing) * result.exposure)
         factor = np.where(rate > 0, target / np.maximum(rate, 1e-9), 2.0) ** power
+        if lower_only:
+            factor = np.minimum(factor, 1.0)
         k = np.clip(k * factor, 0.02, 1.0)
     result = simulate_section(params, item_skills, candidates=candidates, rng=rng,
                               exposure_probability=k, **design)

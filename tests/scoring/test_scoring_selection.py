@@ -293,3 +293,17 @@ def test_a_skill_whose_items_are_all_rejected_gives_way_to_admitted_items_of_oth
                             exposure_probability=k, exposure_draws=admitted) == 0
     with pytest.raises(ValueError, match="exposure_draws"):
         select_next_item(params, 0.0, [], exposure_probability=k, exposure_draws=[0.5])
+
+
+def test_a_lowering_only_pass_never_raises_a_probability():
+    from assessment.scoring.precision import sympson_hetter
+    rng = np.random.default_rng(3)
+    params = ItemParameters.dichotomous(a=np.r_[np.full(4, 2.0), np.ones(26)], b=np.r_[np.zeros(4), rng.normal(size=26)])
+    skills = [("s",)] * 30
+    start = np.full(30, 0.6)
+    design = dict(min_items=6, max_items=6, se_target=None, randomesque=1)
+    lowered, _ = sympson_hetter(params, skills, target=0.25, candidates=150, iterations=2, rng=rng,
+                                start=start, lower_only=True, **design)
+    assert np.all(lowered <= start) and lowered[:4].max() < 0.6
+    free, _ = sympson_hetter(params, skills, target=0.25, candidates=150, iterations=2, rng=rng, start=start, **design)
+    assert free.max() > 0.6                        # without it, the items below the target gain
