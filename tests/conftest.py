@@ -84,12 +84,40 @@ def _sqlite_template(tmp_path_factory):
     return path
 
 
+class _PostgresCopies:
+    """Copies of the migrated template, made and dropped on one background thread: the next
+    test's copy is created while a test runs, and a finished test's copy is dropped there too
+    (CREATE and DROP DATABASE took 0.27 s a test at load average 8 and 1.3 s at 15, all of it
+    on the tests' critical path). Errors surface when the run ends."""
+
+    def __init__(self, base: str, template: str):
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.base, self.template = base, template
+        self.thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="test-databases")
+        self.done = []
+        self.next = self.thread.submit(fresh_postgres_database, base, template)
+
+    def take(self):
+        url, drop = self.next.result()
+        self.next = self.thread.submit(fresh_postgres_database, self.base, self.template)
+        return url, lambda: self.done.append(self.thread.submit(drop))
+
+    def close(self):
+        self.next.result()[1]()
+        self.thread.shutdown(wait=True)
+        for dropped in self.done:
+            dropped.result()
+
+
 @pytest.fixture(scope="session")
 def _postgres_template():
-    """A PostgreSQL database migrated to head once per run, the template of each test's database."""
+    """A PostgreSQL database migrated to head once per run; hands out copies of itself."""
     url, drop = fresh_postgres_database(os.environ["TEST_DATABASE_URL"])
     migrate.upgrade(url)  # alembic's engine has no pool: nobody stays connected to the template
-    yield make_url(url).database
+    copies = _PostgresCopies(os.environ["TEST_DATABASE_URL"], make_url(url).database)
+    yield copies
+    copies.close()
     drop()
 
 
@@ -101,8 +129,7 @@ def database_url(request, tmp_path):
     migrated = "make_app" in request.fixturenames
     base = os.environ.get("TEST_DATABASE_URL")
     if base and not request.node.get_closest_marker("sqlite_only"):
-        template = request.getfixturevalue("_postgres_template") if migrated else None
-        url, drop = fresh_postgres_database(base, template=template)
+        url, drop = request.getfixturevalue("_postgres_template").take() if migrated else fresh_postgres_database(base)
         yield url
         drop()
     else:
