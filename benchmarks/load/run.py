@@ -237,9 +237,13 @@ class Candidate:
         """What the results page does: poll the study plan's status once a second from the
         moment the page is open (that starts the render), then download it."""
         path = urllib.parse.urlsplit(location).path
-        status, _, body = self.client.request("GET", path, "results")
+        for _ in range(60):  # while code is being graded the page refreshes itself every 5 s
+            status, _, body = self.client.request("GET", path, "results")
+            page = body.decode("utf-8", "replace")
+            if status != 200 or 'id="grading-notice"' not in page:
+                break
+            time.sleep(5)
         self.finished = status == 200
-        page = body.decode("utf-8", "replace")
         link, status_url = PLAN_LINK.search(page), PLAN_STATUS.search(page)
         if not link or not status_url:
             return
