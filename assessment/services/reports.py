@@ -22,6 +22,7 @@ a recalibration) or a new template gives a new file; the same data is never rend
 from __future__ import annotations
 
 import atexit
+import collections
 import concurrent.futures
 import functools
 import hashlib
@@ -53,6 +54,8 @@ WAIT_SECONDS = 2.0
 """How long a plain download (no JavaScript) waits for a first render before answering "retry
 in a few seconds": a waiting request holds one of the web worker's few threads, and a cohort
 finishing together would otherwise hold them all while answer saves queue behind."""
+LATEST_KEPT = 2000
+"""Renders remembered per process for progress polls (a cohort's worth)."""
 CLAIM_SECONDS = 180.0
 """A render claimed by another process and not finished after this long is taken over (its
 process died): a render takes seconds."""
@@ -323,7 +326,9 @@ class Renderer:
             self._pool = concurrent.futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="report")
         self._processes = processes
         self._jobs: dict[Path, Job] = {}
-        self._latest: dict[tuple[int, str], Job] = {}  # (attempt id, kind) -> its last render asked for
+        # (attempt id, kind) -> its last render asked for; the oldest go first past a bound (a
+        # forgotten entry only means that attempt's next poll gathers its facts again).
+        self._latest: collections.OrderedDict[tuple[int, str], Job] = collections.OrderedDict()
         self._lock = threading.Lock()
 
     def submit(self, path: Path, kind: str, facts: dict) -> Job:
@@ -336,6 +341,9 @@ class Renderer:
             else:
                 job = self._jobs[path] = Job(started=time.monotonic(), path=path)
             self._latest[(facts["attempt"]["id"], kind)] = job
+            self._latest.move_to_end((facts["attempt"]["id"], kind))
+            while len(self._latest) > LATEST_KEPT:
+                self._latest.popitem(last=False)
             if job.elsewhere:
                 return job
             if self._processes:

@@ -440,3 +440,21 @@ def test_progress_polls_during_a_render_do_not_gather_the_facts_again(report_db,
         assert len(gathered) == 2  # looked again once the file was there
     finally:
         renderer.shutdown()
+
+
+def test_the_renderers_record_of_recent_renders_is_bounded(report_db, tmp_path, monkeypatch):
+    """A long-running web process remembers the latest renders for progress polls, not every
+    attempt it ever rendered."""
+    app, ids, _ = report_db
+    facts, _ = view_of(app, ids["no_role"])
+    monkeypatch.setattr(service, "LATEST_KEPT", 3)
+    renderer = service.Renderer(workers=1, processes=False)
+    try:
+        for attempt_id in range(1, 6):
+            path = tmp_path / f"{attempt_id}.pdf"
+            path.with_suffix(".claim").touch()  # rendered elsewhere: nothing to run here
+            renderer.submit(path, "study_plan", {**facts, "attempt": {**facts["attempt"], "id": attempt_id}})
+        assert renderer.in_flight(1, "study_plan") is None  # forgotten: its next poll gathers again
+        assert all(renderer.in_flight(a, "study_plan").elsewhere for a in (3, 4, 5))
+    finally:
+        renderer.shutdown()
