@@ -119,12 +119,17 @@ def create_invitation(*, session: Session, assessment: Assessment, email: str | 
     return invitation, token
 
 
-def find_invitation(*, session: Session, token: str) -> Invitation | None:
+def _live_token(token: str):
+    """The condition for the invitation a link names, or None for a token no link can have.
+    A revoked invitation is no invitation: the same 404 as a link that never existed."""
     if not token or len(token) > 128:
         return None
-    # A revoked invitation is no invitation: the same 404 as a link that never existed.
-    return session.exec(select(Invitation).where(Invitation.token_hash == hash_token(token),
-                                                 Invitation.revoked_at.is_(None))).first()
+    return (Invitation.token_hash == hash_token(token)) & Invitation.revoked_at.is_(None)
+
+
+def find_invitation(*, session: Session, token: str) -> Invitation | None:
+    condition = _live_token(token)
+    return session.exec(select(Invitation).where(condition)).first() if condition is not None else None
 
 
 @dataclass
@@ -139,12 +144,12 @@ class Visit:
 def open_invitation(*, session: Session, token: str) -> Visit:
     """Every candidate request starts here: one query for the invitation, its assessment and
     the attempt if begun."""
-    row = None
-    if token and len(token) <= 128:
+    condition, row = _live_token(token), None
+    if condition is not None:
         row = session.exec(select(Invitation, Assessment, Attempt)
                            .join(Assessment, Assessment.id == Invitation.assessment_id)
                            .outerjoin(Attempt, Attempt.invitation_id == Invitation.id)
-                           .where(Invitation.token_hash == hash_token(token), Invitation.revoked_at.is_(None))).first()
+                           .where(condition)).first()
     if row is None:
         raise DeliveryError("This test link is not valid. Check that you copied the whole link.",
                             kind=ErrorKind.NOT_FOUND)
