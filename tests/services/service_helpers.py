@@ -3,7 +3,7 @@ import datetime as dt
 
 from sqlmodel import select
 
-from assessment.models import Event
+from assessment.models import Event, Response
 from assessment.services import delivery
 
 T0 = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
@@ -40,6 +40,12 @@ def on_first_item(session, **kwargs):
 def submit(session, attempt, state, payload, seq=1, now=T0):
     return delivery.save_answer(session=session, attempt=attempt, response_id=state.response.id, payload=payload,
                                 seq=seq, final=True, grace_seconds=GRACE, now=now)
+
+
+def stored(session, response_id):
+    """The response as the database holds it now (not an object a service handed back)."""
+    session.expire_all()
+    return session.get(Response, response_id)
 
 
 def events(session, kind):

@@ -4,7 +4,7 @@ Every `now` is given explicitly, so the clock rules are checked to the second.""
 import datetime as dt
 
 import pytest
-from service_helpers import GRACE, T0, answer_until, events, on_first_item, right, start, submit, wrong
+from service_helpers import GRACE, T0, answer_until, events, on_first_item, right, start, stored, submit, wrong
 from sqlmodel import select
 
 from assessment.content.answers import AnswerError
@@ -159,8 +159,9 @@ def test_options_are_shuffled_per_attempt_and_shown_by_position_only(session):
     result = delivery.save_answer(session=session, attempt=attempt, response_id=state.response.id,
                                   payload={"choice": position_of_key}, seq=1, final=False, shown=True,
                                   grace_seconds=GRACE, now=T0)
-    assert result.response.answer == {"choice": "a"} and result.saved_value is None
-    assert [o["checked"] for o in delivery.shown_options(state.item, result.response)] == [
+    assert result.answer == stored(session, state.response.id).answer == {"choice": "a"}
+    assert result.saved_value is None
+    assert [o["checked"] for o in delivery.shown_options(state.item, stored(session, state.response.id))] == [
         oid == "a" for oid in order]
     for bad in ("0", "4", "a", 1):
         with pytest.raises(AnswerError, match="is not an option of this item"):
@@ -177,14 +178,14 @@ def test_multiple_choice_positions_map_back_to_option_ids(session):
     save = dict(session=session, attempt=attempt, response_id=response.id, final=False, shown=True,
                 grace_seconds=GRACE, now=T0)
     one = delivery.save_answer(payload={"choices": str(order.index("c") + 1)}, seq=1, **save)
-    assert one.response.answer == {"choices": ["c"]}
+    assert one.answer == stored(session, response.id).answer == {"choices": ["c"]}
     both = delivery.save_answer(payload={"choices": [str(order.index(k) + 1) for k in ("c", "a")]}, seq=2, **save)
-    assert both.response.answer == {"choices": ["a", "c"]}
-    assert sum(o["checked"] for o in delivery.shown_options(item, both.response)) == 2
+    assert both.answer == stored(session, response.id).answer == {"choices": ["a", "c"]}
+    assert sum(o["checked"] for o in delivery.shown_options(item, stored(session, response.id))) == 2
     with pytest.raises(AnswerError, match="must be a list of options"):
         delivery.save_answer(payload={"choices": {"1": True}}, seq=3, **save)
     unchanged = delivery.save_answer(payload={"other": 1}, seq=3, **save)
-    assert unchanged.response.answer == {"choices": []}
+    assert unchanged.answer == stored(session, response.id).answer == {"choices": []}
 
 
 # --- saving answers ---------------------------------------------------------------------------
@@ -194,17 +195,18 @@ def test_saves_are_idempotent_ordered_and_final_answers_are_scored(session):
     rid, item = state.response.id, state.item
     save = dict(session=session, attempt=attempt, response_id=rid, grace_seconds=GRACE, now=T0)
     first = delivery.save_answer(payload=wrong(item), seq=2, final=False, **save)
-    assert (first.saved_seq, first.final, first.response.save_seq, first.response.saved_at) == (2, False, 2, T0)
+    row = stored(session, rid)
+    assert (first.saved_seq, first.final, row.save_seq, row.saved_at, row.answer) == (2, False, 2, T0, wrong(item))
     stale = delivery.save_answer(payload=right(item), seq=1, final=False, **save)
-    assert stale.saved_seq == 2 and stale.response.answer == wrong(item)
+    assert stale.saved_seq == 2 and stale.answer == stored(session, rid).answer == wrong(item)
     retried = delivery.save_answer(payload=wrong(item), seq=2, final=False, **save)
     assert retried.saved_seq == 2 and not retried.final
     with pytest.raises(DeliveryError, match="seq: 2 was already used for a different answer") as reused:
         delivery.save_answer(payload=right(item), seq=2, final=False, **save)
     assert reused.value.kind == ErrorKind.CONFLICT
     final = delivery.save_answer(payload=right(item), seq=3, final=True, **save)
-    assert final.final and final.response.status == "answered" and final.response.score == 1.0
-    assert final.response.answered_at == T0
+    row = stored(session, rid)
+    assert final.final and row.status == "answered" and row.score == 1.0 and row.answered_at == T0
     again = delivery.save_answer(payload=right(item), seq=3, final=True, **save)  # the submit, retried
     assert again.final and again.saved_seq == 3
     for payload, seq, is_final in ((right(item), 4, True), (wrong(item), 3, True), (right(item), 3, False)):
@@ -220,12 +222,13 @@ def test_a_final_save_with_the_same_seq_as_the_last_autosave_submits_it(session)
     save = dict(session=session, attempt=attempt, response_id=state.response.id, grace_seconds=GRACE, now=T0)
     delivery.save_answer(payload=wrong(state.item), seq=1, final=False, **save)
     final = delivery.save_answer(payload=wrong(state.item), seq=1, final=True, **save)
-    assert final.final and final.response.status == "answered" and final.response.score == 0.0
+    row = stored(session, state.response.id)
+    assert final.final and row.status == "answered" and row.score == 0.0
     seq0 = delivery.current_state(session=session, attempt=attempt, grace_seconds=GRACE, now=T0)
     zero = delivery.save_answer(session=session, attempt=attempt, response_id=seq0.response.id,
                                 payload=right(seq0.item), seq=0, final=False, grace_seconds=GRACE, now=T0)
     assert seq0.item.type == "numeric" and zero.saved_value == float(seq0.item.body["answer"])
-    assert zero.response.saved_at == T0
+    assert stored(session, seq0.response.id).saved_at == T0
 
 
 @pytest.mark.parametrize("seq", [-1, delivery.MAX_ID + 1, True, "1", 1.0])
@@ -316,7 +319,7 @@ def test_code_is_saved_but_not_submitted_by_the_answer_form(session):
     code = "x" * MAX_CODE_CHARS
     saved = delivery.save_answer(session=session, attempt=attempt, response_id=response.id, payload={"code": code},
                                  seq=9, final=False, grace_seconds=GRACE, now=T0)
-    assert saved.response.answer == {"code": code} and saved.saved_value is None
+    assert saved.answer == stored(session, response.id).answer == {"code": code} and saved.saved_value is None
     with pytest.raises(DeliveryError, match="submitted with the Submit button"):
         delivery.save_answer(session=session, attempt=attempt, response_id=response.id, payload={"code": code},
                              seq=10, final=True, grace_seconds=GRACE, now=T0)

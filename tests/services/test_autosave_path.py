@@ -1,0 +1,105 @@
+"""The autosave's short path (`delivery._save_draft`) decides exactly as the general path would.
+
+Random scripts of saves (fresh, retried, stale and reused seqs; right, wrong and invalid answers;
+final submits; times up to past the deadline plus grace) run twice on fresh attempts of the same
+fixed form: once as served, once with the short path turned off. Every outcome (acknowledgement
+or error, word for word) and the stored rows and events must be the same."""
+import datetime as dt
+import random
+
+import pytest
+from service_helpers import GRACE, T0, events, on_first_item, right, stored, wrong
+from sqlmodel import select
+
+from assessment.models import Response
+from assessment.services import delivery
+
+
+def _script(rng: random.Random, deadline_offset: float) -> list[dict]:
+    """Steps of one candidate on one item: seq, answer kind, final, seconds after T0 (never back)."""
+    steps, seconds = [], 0.0
+    for _ in range(rng.randint(3, 9)):
+        seconds = max(seconds, rng.choice([seconds, seconds + 1, deadline_offset - 1,
+                                           deadline_offset + GRACE - 0.5, deadline_offset + GRACE + 0.5]))
+        steps.append({"seq": rng.choice([0, 1, 2, 2, 3, 4, 5]), "answer": rng.choice(["right", "wrong", "bad"]),
+                      "final": rng.random() < 0.2, "seconds": seconds})
+    return steps
+
+
+def _run(session, steps: list[dict], item_type: str | None = None) -> tuple[list, dict, list]:
+    attempt, part, state = on_first_item(session)
+    item, rid = state.item, state.response.id
+    answers = {"right": right(item), "wrong": wrong(item), "bad": {"choice": "nope", "value": "x1", "choices": 3}}
+    outcomes = []
+    for step in steps:
+        try:
+            saved = delivery.save_answer(session=session, attempt=attempt, response_id=rid,
+                                         payload=answers[step["answer"]], seq=step["seq"], final=step["final"],
+                                         grace_seconds=GRACE, now=T0 + dt.timedelta(seconds=step["seconds"]))
+            outcomes.append(("saved", saved.answer, saved.saved_seq, saved.final, saved.saved_value))
+        except Exception as error:  # noqa: BLE001 - the error itself is the outcome compared
+            outcomes.append((type(error).__name__, str(error), getattr(error, "kind", None)))
+    row = stored(session, rid)
+    state_of_row = {"answer": row.answer, "seq": row.save_seq, "saved_at": row.saved_at, "status": row.status,
+                    "score": row.score, "version": row.row_version}
+    part_row = session.get(type(part), part.id)
+    state_of_row["section"] = (part_row.status, part_row.closed_at is not None)
+    late = [(e["seconds_late"], e["final"]) for e in events(session, "answer.late") if e["response_id"] == rid]
+    return outcomes, state_of_row, late
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_the_short_path_and_the_general_path_decide_alike(session, monkeypatch, seed):
+    _, part, _ = on_first_item(session)
+    deadline_offset = (part.deadline_at - T0).total_seconds()
+    steps = _script(random.Random(seed), deadline_offset)
+    served = _run(session, steps)
+    taken = []
+    original = delivery._save_draft
+
+    def counting(*args):
+        taken.append(args[4])  # its seq: every autosave is offered to the short path first
+        return original(*args)
+
+    monkeypatch.setattr(delivery, "_save_draft", lambda *args: None)
+    general = _run(session, steps)
+    assert served == general, steps
+    monkeypatch.setattr(delivery, "_save_draft", counting)
+    assert _run(session, steps) == served
+    assert taken == [s["seq"] for s in steps if not s["final"]]
+
+
+def test_a_fresh_draft_in_time_takes_the_short_path_and_is_stored(session, monkeypatch):
+    attempt, _, state = on_first_item(session)
+    monkeypatch.setattr(delivery, "enforce_deadline", None)  # the general path would fail here
+    saved = delivery.save_answer(session=session, attempt=attempt, response_id=state.response.id,
+                                 payload=wrong(state.item), seq=4, final=False, grace_seconds=GRACE, now=T0)
+    row = stored(session, state.response.id)
+    assert (saved.saved_seq, saved.final, saved.answer) == (4, False, wrong(state.item))
+    assert (row.answer, row.save_seq, row.saved_at, row.row_version) == (wrong(state.item), 4, T0, 2)
+
+
+def test_the_short_path_refuses_another_attempts_item_like_the_general_path(session):
+    mine, _, _ = on_first_item(session)
+    _, _, theirs = on_first_item(session)
+    with pytest.raises(delivery.DeliveryError, match="no such item in this attempt") as refused:
+        delivery.save_answer(session=session, attempt=mine, response_id=theirs.response.id,
+                             payload=right(theirs.item), seq=1, final=False, grace_seconds=GRACE, now=T0)
+    assert refused.value.kind == delivery.ErrorKind.NOT_FOUND
+    assert stored(session, theirs.response.id).answer is None
+
+
+def test_a_row_changed_without_the_attempts_lock_is_answered_busy_and_nothing_is_written(session, monkeypatch):
+    attempt, _, state = on_first_item(session)
+    read = delivery._READ_DRAFT
+    # The read sees an older row version than the table holds, as if a writer that did not take
+    # the attempt's lock had changed the row between the read and the UPDATE.
+    monkeypatch.setattr(delivery, "_READ_DRAFT", read.with_only_columns(
+        *[(Response.__table__.c.row_version - 1).label("row_version") if c.name == "row_version" else c
+          for c in read.selected_columns]))
+    with pytest.raises(delivery.DeliveryError, match="Another request changed this test") as busy:
+        delivery.save_answer(session=session, attempt=attempt, response_id=state.response.id,
+                             payload=wrong(state.item), seq=1, final=False, grace_seconds=GRACE, now=T0)
+    assert busy.value.kind == delivery.ErrorKind.BUSY
+    row = session.exec(select(Response).where(Response.id == state.response.id)).one()
+    assert (row.answer, row.save_seq, row.row_version) == (None, 0, 1)
