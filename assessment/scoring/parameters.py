@@ -82,7 +82,7 @@ class ItemParameters:
         unknown = ~np.isin(raw, MODELS)
         if unknown.any():
             k = int(np.argmax(unknown))
-            _normalize_model(raw[k], f"item {ids[k]!r}" if k < n else "model")
+            _normalize_model(str(raw[k]), f"item {ids[k]!r}" if k < n else "model")
         model = raw.astype("<U4")
         arrays = {}
         for name in ("a", "b", "c"):
