@@ -386,6 +386,25 @@ with app.app_context():
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
 
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) used so far by the stack's processes (each started in its own
+        session, so its workers are found by session id) and, with --db postgres, by PostgreSQL's
+        server processes. Read from /proc: robust to other load on the machine, unlike a rate."""
+        sessions = {process.pid for process in self.processes}
+        ticks = os.sysconf("SC_CLK_TCK")
+        total = 0
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue  # ended meanwhile
+            name, fields = stat[stat.index("(") + 1:stat.rindex(")")], stat[stat.rindex(")") + 2:].split()
+            if int(fields[3]) in sessions or (self.pg_database and name.startswith("postgres")):
+                total += int(fields[11]) + int(fields[12])  # utime, stime
+        return total / ticks
+
     def drop_database(self) -> None:
         if self.pg_database:
             self._pg_admin(f'DROP DATABASE IF EXISTS "{self.pg_database}" WITH (FORCE)')
@@ -480,8 +499,10 @@ def _same_answer(stored: dict | None, sent: dict) -> bool:
 
 # --- the stress measure: answer saves vs a trivial endpoint, no think time --------------------------
 
-def stress(port: int, tokens: list[str], seconds: float, stats: Stats, acked: dict, lock) -> str:
-    """Each client parks on its first question and autosaves as fast as the server answers."""
+def stress(port: int, tokens: list[str], seconds: float, stats: Stats, acked: dict, lock, cpu_seconds) -> str:
+    """Each client parks on its first question and autosaves as fast as the server answers.
+    Besides the rates, the servers' CPU per request (`cpu_seconds`: the stack's CPU so far) and
+    this client's: the rates move with other load on the machine, CPU per request much less."""
     clients = []
     for token in tokens:
         client = Client(port, Stats())
@@ -500,9 +521,11 @@ def stress(port: int, tokens: list[str], seconds: float, stats: Stats, acked: di
             clients.append((client, base, int(match.group(1)), _csrf(page), kind.group(1) if kind else "numeric",
                             CHOICE.findall(page) or CHOICES.findall(page)))
 
-    def hammer(label: str, work) -> float:
+    def hammer(label: str, work) -> tuple[float, float, float]:
+        """(requests per second, server CPU ms per request, client CPU ms per request)."""
         stop = time.monotonic() + seconds
         counts = [0] * len(clients)
+        server_before, client_before = cpu_seconds(), time.process_time()
 
         def loop(index):
             while time.monotonic() < stop:
@@ -515,7 +538,9 @@ def stress(port: int, tokens: list[str], seconds: float, stats: Stats, acked: di
             thread.start()
         for thread in threads:
             thread.join()
-        return sum(counts) / (time.monotonic() - started)
+        elapsed, done = time.monotonic() - started, max(1, sum(counts))
+        return (done / elapsed, 1000 * (cpu_seconds() - server_before) / done,
+                1000 * (time.process_time() - client_before) / done)
 
     seqs = [1000] * len(clients)
 
@@ -537,10 +562,13 @@ def stress(port: int, tokens: list[str], seconds: float, stats: Stats, acked: di
     def trivial(index):
         clients[index][0].request("GET", "/healthz", "stress-healthz")
 
-    answer_rate = hammer("autosave", save)
-    trivial_rate = hammer("healthz", trivial)
+    answer_rate, answer_cpu, answer_client = hammer("autosave", save)
+    trivial_rate, trivial_cpu, trivial_client = hammer("healthz", trivial)
     return (f"stress, {len(clients)} clients, {seconds:.0f} s each: answer saves {answer_rate:.0f}/s, "
-            f"/healthz {trivial_rate:.0f}/s, ratio {answer_rate / trivial_rate:.0%}")
+            f"/healthz {trivial_rate:.0f}/s, ratio {answer_rate / trivial_rate:.0%}\n"
+            f"CPU per request, servers{' + PostgreSQL' if cpu_seconds.__self__.pg_database else ''}: "
+            f"answer save {answer_cpu:.2f} ms, /healthz {trivial_cpu:.2f} ms "
+            f"(ratio {trivial_cpu / answer_cpu:.0%}); this client: {answer_client:.2f} ms, {trivial_client:.2f} ms")
 
 
 def main() -> None:
@@ -579,7 +607,7 @@ def main() -> None:
               f" {args.candidates} candidates arriving over {args.ramp:.0f} s, think {args.think} s", flush=True)
         started = time.monotonic()
         if args.stress:
-            print(stress(port, tokens, args.stress, stats, acked, lock))
+            print(stress(port, tokens, args.stress, stats, acked, lock, stack.cpu_seconds))
             candidates = []
         else:
             rng = random.Random(args.seed)
