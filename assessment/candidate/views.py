@@ -14,10 +14,13 @@ from assessment.workers import grading_queue
 
 @bp.url_value_preprocessor
 def _load_invitation(endpoint, values):
-    """Every /t/<token> route resolves its invitation here, so no route can forget the check."""
+    """Every /t/<token> route resolves its invitation here, so no route can forget the check
+    (the answer route in the save's own transaction: `delivery.save_answer_for_link`)."""
     if values is None or "token" not in values:
         return
     g.token = values.pop("token")
+    if endpoint == "candidate.t_answer":
+        return  # the save resolves its link itself, in its own transaction (the busiest route)
     g.visit = delivery.open_invitation(session=get_session(), token=g.token)
 
 
@@ -124,8 +127,8 @@ def _answer_request() -> tuple[int, dict, int, bool]:
 @bp.post("/t/<token>/answer")
 def t_answer():
     response_id, payload, seq, final = _answer_request()
-    result = delivery.save_answer(session=get_session(), attempt=_attempt(), response_id=response_id,
-                                  payload=payload, seq=seq, final=final, shown=True, grace_seconds=_grace())
+    result = delivery.save_answer_for_link(session=get_session(), token=g.token, response_id=response_id,
+                                           payload=payload, seq=seq, final=final, shown=True, grace_seconds=_grace())
     if request.is_json:
         return jsonify(saved=True, seq=result.saved_seq, final=result.final, value=result.saved_value,
                        next=url_for("candidate.t_home"))

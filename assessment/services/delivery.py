@@ -145,6 +145,8 @@ class Visit:
     attempt: Attempt | None
 
 
+INVALID_LINK = "This test link is not valid. Check that you copied the whole link."
+
 #: Built once: every candidate request runs it, and building it costs more than running it.
 _OPEN_VISIT = (select(Invitation, Assessment, Attempt)
                .join(Assessment, Assessment.id == Invitation.assessment_id)
@@ -159,8 +161,7 @@ def open_invitation(*, session: Session, token: str) -> Visit:
     if params is not None:
         row = session.exec(_OPEN_VISIT, params=params).first()
     if row is None:
-        raise DeliveryError("This test link is not valid. Check that you copied the whole link.",
-                            kind=ErrorKind.NOT_FOUND)
+        raise DeliveryError(INVALID_LINK, kind=ErrorKind.NOT_FOUND)
     return Visit(*row)
 
 
@@ -593,15 +594,50 @@ def save_answer(*, session: Session, attempt: Attempt, response_id: int, payload
     answer) gets the same acknowledgement; the same seq with a different answer is refused; an
     older seq never overwrites a newer save. `shown`: the payload names options by their shown
     positions (the page), not by the bank's option ids."""
-    now = now or utcnow()
+    _check_save(response_id, seq)
+    attempt_id = attempt.id
+    write_transaction(session)
+    return _save(session, attempt_id, response_id, payload, seq, final, grace_seconds, shown, now or utcnow())
+
+
+#: The attempt of a link (None before the test is begun), by the rule of `_LIVE_TOKEN`.
+_ATTEMPT_OF_LINK = (sa.select(Invitation.id, Attempt.id.label("attempt_id"))
+                    .outerjoin(Attempt, Attempt.invitation_id == Invitation.id).where(_LIVE_TOKEN))
+
+
+def save_answer_for_link(*, session: Session, token: str, response_id: int, payload: dict, seq: int, final: bool,
+                         grace_seconds: float, shown: bool = False, now: dt.datetime | None = None) -> SaveResult:
+    """`save_answer` for the attempt a candidate's link names, looked up in the save's own
+    transaction: the answer route is most of the traffic, and a separate lookup of the visit
+    first (its own transaction, three ORM objects) cost as much as the save."""
+    params = _token_hash(token)
+    if params is None:
+        raise DeliveryError(INVALID_LINK, kind=ErrorKind.NOT_FOUND)
+    _check_save(response_id, seq)
+    write_transaction(session)
+    link = session.connection().execute(_ATTEMPT_OF_LINK, params).first()
+    if link is None or link.attempt_id is None:
+        session.rollback()
+        if link is None:
+            raise DeliveryError(INVALID_LINK, kind=ErrorKind.NOT_FOUND)
+        raise DeliveryError("Begin the test first.", kind=ErrorKind.CONFLICT)
+    return _save(session, link.attempt_id, response_id, payload, seq, final, grace_seconds, shown, now or utcnow())
+
+
+def _check_save(response_id, seq) -> None:
+    check_id(response_id, "response_id")
     if isinstance(seq, bool) or not isinstance(seq, int) or not 0 <= seq <= MAX_ID:
         raise DeliveryError("seq: out of range")
+
+
+def _save(session: Session, attempt_id: int, response_id: int, payload: dict, seq: int, final: bool,
+          grace_seconds: float, shown: bool, now: dt.datetime) -> SaveResult:
+    """`save_answer`'s work, in the write transaction the caller began (ids and seq checked)."""
     if not final:
-        saved = _save_draft(session, attempt.id, check_id(response_id, "response_id"), payload, seq, shown,
-                            grace_seconds, now)
+        saved = _save_draft(session, attempt_id, response_id, payload, seq, shown, grace_seconds, now)
         if saved is not None:
             return saved
-    with attempt_locked(session, attempt.id) as attempt:
+    with attempt_locked(session, attempt_id) as attempt:
         response, part, item = find_response(session=session, attempt=attempt, response_id=response_id)
         if item.type == "code":
             answer = _code_answer(payload)
@@ -657,8 +693,7 @@ def _save_draft(session: Session, attempt_id: int, response_id: int, payload: di
     traffic. Anything else (a retry, a stale or reused seq, a closed item or section, a late
     answer, an id of another attempt) returns None and is decided by `save_answer`'s general
     path: what it decides from (status, seq, deadline) only ever moves one way, so it sees the
-    same case."""
-    write_transaction(session)
+    same case. Runs in the write transaction the caller began."""
     connection = session.connection()
     try:
         connection.execute(_LOCK_ATTEMPT, {"attempt_id": attempt_id})

@@ -8,11 +8,12 @@ import datetime as dt
 import random
 
 import pytest
-from service_helpers import GRACE, T0, events, on_first_item, right, stored, wrong
-from sqlmodel import select
+from service_helpers import GRACE, T0, events, on_first_item, right, start, stored, wrong
+from sqlmodel import Session, select
 
-from assessment.models import Response
+from assessment.models import Assessment, Invitation, Response
 from assessment.services import delivery
+from assessment.services.transactions import write_transaction
 
 
 def _script(rng: random.Random, deadline_offset: float) -> list[dict]:
@@ -103,3 +104,40 @@ def test_a_row_changed_without_the_attempts_lock_is_answered_busy_and_nothing_is
     assert busy.value.kind == delivery.ErrorKind.BUSY
     row = session.exec(select(Response).where(Response.id == state.response.id)).one()
     assert (row.answer, row.save_seq, row.row_version) == (None, 0, 1)
+
+
+def test_a_save_by_link_takes_the_links_attempt_and_refuses_what_open_invitation_refuses(session):
+    attempt, token = start(session)
+    part = delivery.start_section(session=session, attempt=attempt, position=0, now=T0)
+    state = delivery.current_state(session=session, attempt=attempt, grace_seconds=GRACE, now=T0)
+    save = dict(session=session, response_id=state.response.id, payload=wrong(state.item), grace_seconds=GRACE,
+                now=T0)
+    saved = delivery.save_answer_for_link(token=token, seq=1, final=False, **save)
+    assert (saved.response_id, saved.answer, stored(session, state.response.id).save_seq) == (
+        state.response.id, wrong(state.item), 1)
+    final = delivery.save_answer_for_link(token=token, seq=2, final=True, **save)
+    assert final.final and stored(session, state.response.id).status == "answered"
+    assert session.get(type(part), part.id).attempt_id == attempt.id
+    for bad in ("", token + "x", "x" * 129):
+        with pytest.raises(delivery.DeliveryError) as refused:
+            delivery.save_answer_for_link(token=bad, seq=3, final=False, **save)
+        assert (str(refused.value), refused.value.kind) == (delivery.INVALID_LINK, delivery.ErrorKind.NOT_FOUND)
+    invitation = session.exec(select(Invitation).where(Invitation.id == attempt.invitation_id)).one()
+    not_begun = delivery.create_invitation(session=session, assessment=session.get(Assessment, invitation.assessment_id),
+                                           email="later@example.org")[1]
+    with pytest.raises(delivery.DeliveryError, match="^Begin the test first.$") as early:
+        delivery.save_answer_for_link(token=not_begun, seq=3, final=False, **save)
+    assert early.value.kind == delivery.ErrorKind.CONFLICT
+    invitation = session.get(Invitation, invitation.id)
+    invitation.revoked_at = T0
+    session.commit()
+    with pytest.raises(delivery.DeliveryError, match="This test link is not valid"):
+        delivery.save_answer_for_link(token=token, seq=3, final=False, **save)
+    assert stored(session, state.response.id).save_seq == 2  # nothing written by the refusals
+    # A refusal leaves no write transaction open: another connection can write at once.
+    other = Session(session.get_bind())
+    try:
+        write_transaction(other)
+        other.commit()
+    finally:
+        other.close()

@@ -6,7 +6,7 @@ import pytest
 from sqlmodel import select
 from web_helpers import answer, begin, current_item, db, right_answer
 
-from assessment.models import Event, Item, Response, SectionAttempt
+from assessment.models import Event, Invitation, Item, Response, SectionAttempt
 from assessment.services import delivery
 from assessment.services.failures import ErrorKind
 from factories import make_assessment, make_invitation
@@ -24,6 +24,27 @@ def test_unknown_or_tampered_token_is_404_without_trace(client, token):
         page = client.get(f"/t/{bad}")
         assert page.status_code == 404
         assert "not valid" in page.text and "Traceback" not in page.text
+
+
+def test_the_answer_route_refuses_a_bad_link_and_an_unbegun_test_like_the_pages(app, client, token):
+    """The answer route resolves its link inside the save (not in the blueprint's preprocessor):
+    the same 404 for a link that is not valid, a 409 before the test is begun."""
+    body = {"response_id": 1, "seq": 1, "final": False, "answer": {"value": "1"}}
+    for bad in ("nope", token[:-1] + ("A" if token[-1] != "A" else "B"), "x" * 500):
+        r = client.post(f"/t/{bad}/answer", json=body)
+        assert r.status_code == 404 and "not valid" in r.get_json()["error"]
+    early = client.post(f"/t/{token}/answer", json=body)
+    assert early.status_code == 409 and early.get_json()["error"] == "Begin the test first."
+    begin(client, token)
+    rid = current_item(client, token)
+    saved = client.post(f"/t/{token}/answer", json={**body, "response_id": rid, "answer": right_answer(app, rid)})
+    assert saved.status_code == 200 and saved.get_json()["saved"] is True
+    with db(app) as session:
+        invitation = session.exec(select(Invitation).where(Invitation.token_hash == delivery.hash_token(token))).one()
+        invitation.revoked_at = dt.datetime.now(dt.UTC)
+        session.commit()
+    revoked = client.post(f"/t/{token}/answer", json={**body, "response_id": rid, "seq": 2})
+    assert revoked.status_code == 404 and "not valid" in revoked.get_json()["error"]
 
 
 def test_section_has_server_deadline_and_item_page_hides_key(app, client, token):
