@@ -203,10 +203,10 @@ def _ids_and_models(item_ids, model, P: int, J: int) -> tuple[tuple[str, ...], n
         f"i{k + 1}" for k in range(J))
     if len(ids) != J:
         raise ValueError(f"{len(ids)} item ids for {J} columns")
-    models = np.array([model] * J if isinstance(model, str) else list(model), dtype=object)
-    models = np.array([str(m).lower().replace("rasch", "1pl") for m in models], dtype="<U4")
-    if models.size != J or not np.isin(models, MODELS).all():
+    names = [str(m).lower().replace("rasch", "1pl") for m in ([model] * J if isinstance(model, str) else model)]
+    if len(names) != J or not set(names) <= set(MODELS):
         raise ValueError(f"model must be one of {', '.join(MODELS)} (or one per item)")
+    models = np.array(names, dtype="<U4")  # four wide: held items may bring "gpcm"
     if P < MIN_PERSONS:
         raise ValueError(f"too few persons to calibrate: {P} (need at least {MIN_PERSONS})")
     return ids, models
