@@ -346,13 +346,15 @@ class Renderer:
                 self._latest.popitem(last=False)
             if job.elsewhere:
                 return job
-            if self._processes:
-                job.stage = "layout"
-                job.future = self._pool.submit(render_to_file, kind, facts, path)
-                job.future.add_done_callback(lambda f: self._done(job, path, f.exception()))
-            else:
+            if not self._processes:
                 job.future = self._pool.submit(self._run, job, path, kind, facts)
-            return job
+                return job
+            job.stage = "layout"
+            job.future = self._pool.submit(render_to_file, kind, facts, path)
+        # outside the lock: a future already done runs the callback at once, in this thread, and
+        # _done takes the lock (inside it, this submit would wait for itself forever)
+        job.future.add_done_callback(lambda f: self._done(job, path, f.exception()))
+        return job
 
     def _run(self, job: Job, path: Path, kind: str, facts: dict) -> Path:
         def stage(name: str) -> None:
