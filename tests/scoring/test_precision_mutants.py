@@ -311,17 +311,29 @@ def test_read_exposure_reads_the_file_once_until_it_changes(tmp_path, monkeypatc
 
 def test_the_exposure_file_is_utf_8_whatever_the_locale(tmp_path):
     # under the plain C locale (no coercion, no UTF-8 mode) Python's default text encoding is
-    # ASCII: a note or an item key outside it must still be written and read as UTF-8
+    # ASCII: a note or an item key outside it must still be written and read as UTF-8. The
+    # child process imports the same `assessment` package as this one.
     import subprocess
     import sys
 
+    import assessment
+
+    key, note = "q\u00e9", "\u03b8 run"
+    write_exposure(tmp_path, [key], np.array([0.5]), note=note)         # here, as a reference
+    expected = (tmp_path / "exposure.yaml").read_text(encoding="utf-8")
+    assert f"# {note}\n" in expected and f"  {key}: 0.500\n" in expected
+    child = tmp_path / "child"
+    child.mkdir()
     code = ("import sys, numpy as np\n"
             "from assessment.scoring.precision import read_exposure, write_exposure\n"
-            "write_exposure(sys.argv[1], ['q\\u00e9'], np.array([0.5]), note='\\u03b8 run')\n"
-            "print(read_exposure(sys.argv[1], ['q\\u00e9'])[0])\n")
-    env = dict(os.environ, LC_ALL="C", LANG="C", PYTHONCOERCECLOCALE="0", PYTHONUTF8="0")
-    out = subprocess.run([sys.executable, "-c", code, str(tmp_path)], env=env, capture_output=True, text=True,
-                         encoding="utf-8", timeout=60)
+            f"write_exposure(sys.argv[1], [{key!a}], np.array([0.5]), note={note!a})\n"
+            f"print(read_exposure(sys.argv[1], [{key!a}])[0])\n")
+    package_root = os.path.dirname(os.path.dirname(os.path.abspath(assessment.__file__)))
+    env = dict(os.environ, LC_ALL="C", LANG="C", PYTHONCOERCECLOCALE="0", PYTHONUTF8="0",
+               PYTHONPATH=os.pathsep.join([package_root, os.environ.get("PYTHONPATH", "")]))
+    out = subprocess.run([sys.executable, "-c", code, str(child)], env=env, capture_output=True,
+                         text=True, encoding="utf-8", timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "0.5"
-    assert "# \u03b8 run\n" in (tmp_path / "exposure.yaml").read_text(encoding="utf-8")
+    assert (child / "exposure.yaml").read_text(encoding="utf-8") == expected
+    np.testing.assert_array_equal(read_exposure(child, [key, "other"]), [0.5, 1.0])

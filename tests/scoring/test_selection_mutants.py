@@ -87,6 +87,16 @@ def test_scores_within_a_relative_1e_9_tie_but_smaller_differences_of_tiny_infor
     assert {select_next_item(twins, 0.0, [], rng=r) for r in _seeds(60)} == {0, 1}
 
 
+def test_a_score_exactly_on_the_tie_tolerance_ties():
+    # at theta = b the information is a^2 / 4 exactly: item 0 scores 2.25, item 1 exactly
+    # 2.25 - 1e-9 * 2.25 (the tolerance's bound, found by search), item 2 one ulp of a lower
+    a1 = 2.9999999985
+    bank = _bank([3.0, a1, np.nextafter(np.nextafter(a1, 0), 0)], np.zeros(3))
+    info = item_information(bank, 0.0)[0]
+    assert info[1] == 2.25 - 1e-9 * 2.25 and info[2] < info[1]
+    assert {select_next_item(bank, 0.0, [], rng=r) for r in _seeds(40)} == {0, 1}
+
+
 def test_randomesque_is_reproducible_from_the_generator_and_works_without_one():
     bank = _bank(np.linspace(0.5, 2.0, 10), np.zeros(10))
     top = {7, 8, 9}
@@ -272,6 +282,14 @@ def test_opening_pool_keeps_at_least_the_randomesque_best_and_the_items_at_exact
     assert {select_next_item(bank, 0.0, [], randomesque=3, opening=1.0, rng=r) for r in _seeds(60)} == {0, 1, 2}
     # opening = 0.5: everything with at least half the best information, the boundary item included
     assert {select_next_item(bank, 0.0, [], opening=0.5, rng=r) for r in _seeds(80)} == {0, 1, 2}
+
+
+def test_an_item_exactly_on_the_opening_bound_opens():
+    # item 1's information is exactly 0.5 * 2.25 - 1e-12, the pool's bound for opening = 0.5
+    bank = _bank([3.0, 2.1213203435586996, 1.0], np.zeros(3))
+    info = item_information(bank, 0.0)[0]
+    assert info[1] == 0.5 * 2.25 - 1e-12
+    assert {select_next_item(bank, 0.0, [], opening=0.5, rng=r) for r in _seeds(40)} == {0, 1}
 
 
 def test_opening_skill_draw_ignores_skills_without_target_and_is_reproducible():
