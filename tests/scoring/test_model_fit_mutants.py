@@ -357,3 +357,17 @@ def test_m2_with_one_degree_of_freedom():
     res = m2_statistic(bank, x)
     assert df == 1 and res is not None and res.df == 1 and res.n == N
     assert res.m2 == pytest.approx(m2, rel=1e-5)
+
+
+def test_m2_stays_finite_with_a_step_like_item():
+    bank = ItemParameters.from_records([
+        {"item": "g1", "model": "2pl", "a": 1.2, "b": -0.3},
+        {"item": "g2", "model": "2pl", "a": 0.9, "b": 0.5},
+        {"item": "t1", "model": "2pl", "a": 200.0, "b": 0.2},       # P(correct) < 1e-300 below theta = -3.5
+        {"item": "r1", "model": "1pl", "b": -0.6},
+        {"item": "r2", "model": "1pl", "b": 0.6},
+    ])
+    assert category_probabilities(bank, [-6.0])[0, 2, 1] == 0.0
+    rng = np.random.default_rng(65)
+    res = m2_statistic(bank, simulate_responses(bank, rng.normal(size=600), rng))
+    assert res.df == 15 - 8 and np.isfinite(res.m2) and res.m2 > 0 and 0 < res.p <= 1

@@ -404,3 +404,28 @@ def test_multistage_weights_items_by_their_distance_from_the_estimate():
     observed = (given.T.astype(float) @ given) / P
     iu = np.triu_indices(J, 1)
     np.testing.assert_allclose(observed[iu], expected[iu], atol=0.012)
+
+
+class AlternatingRng(MedianRng):
+    """The first person answers the median category; every other person the lowest and the
+    highest category by turns (draws 0 and just below 1): a pattern no ability explains."""
+
+    def __init__(self):
+        self.calls = 0
+
+    def random(self, size=None):
+        out = np.full(size, 0.5)
+        out[1:] = 0.0 if self.calls % 2 == 0 else np.nextafter(1.0, 0.0)
+        self.calls += 1
+        return out
+
+
+def test_each_person_s_posterior_is_shifted_by_its_own_maximum():
+    bank = ItemParameters.from_records([{"item": f"g{k}", "model": "gpcm", "a": 1.5,
+                                         "thresholds": np.linspace(-4, 4, 24).tolist()} for k in range(60)])
+    sim = simulate_cat(bank, [0.3, 0.3], AlternatingRng(), max_items=60, se_target=None)
+    fit = estimate_ability(bank, sim.responses)
+    second = sim.responses[1]
+    assert second.min() == 0.0 and second.max() >= 23.0               # thousands of nats below the first
+    np.testing.assert_allclose(sim.theta, fit.theta, atol=1e-9)
+    np.testing.assert_allclose(sim.se, fit.se, atol=1e-9)
