@@ -182,6 +182,16 @@ def _perturbed(params: ItemParameters, field: str, j: int, h: float) -> ItemPara
     return replace(params, **{field: values})
 
 
+def _steps(params: ItemParameters, field: str, j: int, h: float) -> tuple[float, float]:
+    """The two steps of a central difference. A guessing parameter must stay in [0, 1): near an
+    end the step on that side is shortened (to nothing at c = 0); the margins are linear in c,
+    so the difference stays exact."""
+    if field != "c":
+        return -h, h
+    c = float(params.c[j])
+    return max(-h, -c), min(h, (1.0 - c) / 2)
+
+
 def m2_statistic(params: ItemParameters, responses, *, common_a: bool = False) -> M2Result | None:
     """M2 for dichotomous items on the complete rows (None for polytomous items, fewer than 3
     items, more than :data:`MAX_M2_ITEMS`, or no degrees of freedom)."""
@@ -224,9 +234,10 @@ def m2_statistic(params: ItemParameters, responses, *, common_a: bool = False) -
         if model == "3pl":
             fields.append(("c", j))
     for field, j in fields:
-        up, _ = _margins(_perturbed(params, field, j, h), nodes, w)
-        down, _ = _margins(_perturbed(params, field, j, -h), nodes, w)
-        columns.append((up - down) / (2 * h))
+        low, high = _steps(params, field, j, h)
+        up, _ = _margins(_perturbed(params, field, j, high), nodes, w)
+        down, _ = _margins(_perturbed(params, field, j, low), nodes, w)
+        columns.append((up - down) / (high - low))
     if common_a and np.all(params.model == "1pl"):
         a = params.a.copy()
         up, _ = _margins(replace(params, a=a + h), nodes, w)

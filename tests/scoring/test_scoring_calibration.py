@@ -205,3 +205,22 @@ def test_long_form_input_gives_the_same_calibration_as_the_matrix(rng):
         calibrate(SparseResponses(rows, cols, np.full(rows.size, 2.0), x.shape), "2pl")
     with pytest.raises(ValueError, match="out of range"):
         calibrate(SparseResponses(rows, cols + 1, x[rows, cols], x.shape), "2pl")
+
+
+def test_m2_with_a_held_3pl_item_whose_guessing_is_at_an_end_of_its_range():
+    """M2's numerical derivative used to step c outside [0, 1) for c within 1e-5 of either end:
+    `calibrate` with such a held item raised "guessing c must be in [0, 1)". The step is now
+    one-sided there; the margins are linear in c, so M2 stays continuous in c."""
+    from assessment.scoring.model_fit import m2_statistic
+
+    rng = np.random.default_rng(1)
+    a, b = [1.2, 0.8, 1.5, 1.0, 0.9, 1.1, 1.3], [0.0, -0.5, 0.5, 1.0, -1.0, 0.3, -0.2]
+    others = [0.1, 0.2, 0.15, 0.05, 0.1, 0.1]
+    x = simulate_responses(ItemParameters.dichotomous(a, b, [0.0, *others]), rng.normal(size=800), rng)
+    m2 = {c: m2_statistic(ItemParameters.dichotomous(a, b, [c, *others]), x) for c in (0.0, 4e-6, 2e-5, 1 - 1e-6)}
+    assert all(result.df == 7 for result in m2.values())
+    assert abs(m2[0.0].m2 - m2[2e-5].m2) < 1e-3 and abs(m2[0.0].m2 - m2[4e-6].m2) < 1e-4
+    assert np.isfinite(m2[1 - 1e-6].m2)
+    held = ItemParameters.dichotomous([1.2], [0.0], [0.0], ids=["i1"])
+    result = calibrate(x, ["3pl"] + ["2pl"] * 6, fixed=held)
+    assert result.converged and result.params.c[0] < 2e-6 and result.m2.df > 0 and np.isfinite(result.m2.m2)
