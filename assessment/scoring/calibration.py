@@ -15,7 +15,7 @@ The latent ability is ``theta ~ N(0, 1)`` (this fixes the scale), integrated on
 * **Acceleration**: SQUAREM (scheme S3): two EM steps, an extrapolation along them and a
   stabilizing EM step, keeping the extrapolation only if the log posterior does not drop. Same
   fixed point as plain EM, about half the iterations.
-* **Convergence**: no internal parameter moves more than ``tol`` in an EM step.
+* **Convergence**: every internal parameter moves less than ``tol`` in an EM step.
 
 Parameterizations used inside (better conditioned than ``a, b``):
 
@@ -291,7 +291,7 @@ def calibrate(responses, model: str | Sequence[str] = "2pl", *, item_ids=None,
     n_quadrature : int
         Quadrature nodes over [-5, 5].
     max_iter, tol : int, float
-        EM stops when no internal parameter moves more than ``tol`` in an iteration.
+        EM stops when every internal parameter moves less than ``tol`` in an iteration.
     prior : {'default', 'none'}
         ``default``: ``log a ~ N(0, 1)`` (``N(0, 0.5^2)`` for 3PL items and for every item of
         an all-3PL bank), intercepts ``~ N(0, 5^2)``, 3PL ``c ~ Beta(5, 17)``: estimates are
