@@ -1,7 +1,8 @@
 """services/live_calibration.py against survivors of its mutation run (issue 16.2): the held
 items enter the calibration at the bank's parameters (a held 3PL item's c and a held GPCM item's
 thresholds move the other items' estimates), every column of the report, an item with exactly
-the minimum of responses, `c_old` of a row without `c`, and the `irt:` rewrite at its edges."""
+the minimum of responses, `c_old` of a row without `c`, the response matrix's section and cells,
+and the `irt:` rewrite at its edges."""
 import datetime as dt
 import locale
 import shutil
@@ -119,6 +120,21 @@ def test_a_deterministic_item_is_flagged_as_misfitting(session):
     assert changes.loc["gamma-q02", "infit"] < 0.5 and changes.loc["gamma-q02", "outfit"] < 0.5
     assert 0.5 < changes.loc["gamma-q01", "infit"] < 1.5 and 0.5 < changes.loc["gamma-q01", "outfit"] < 1.5
     assert changes["misfit"].tolist() == [False, True]
+
+
+def test_the_matrix_holds_this_sections_items_and_one_score_of_each_person(session):
+    """Another section's item stays out of gamma's matrix; an item answered twice in one attempt
+    keeps one of its scores (an average such as 0.5 would be no category at all)."""
+    items = {i.item_key: i for i in session.exec(select(Item).where(Item.is_current)).all()}
+    twice, once = _people(session, 2)
+    _answer(session, twice, items["gamma-q01"], 1.0)
+    _answer(session, twice, items["gamma-q01"], 0.0, position=1)
+    _answer(session, twice, items["alpha-q01"], 1.0, position=2)
+    _answer(session, once, items["gamma-q01"], 1.0)
+    session.commit()
+    wide, _ = live_calibration.response_frame(session=session, section_id="gamma")
+    assert list(wide.columns) == ["gamma-q01"] and list(wide.index) == [twice.id, once.id]
+    assert wide.loc[twice.id, "gamma-q01"] in (0.0, 1.0) and wide.loc[once.id, "gamma-q01"] == 1.0
 
 
 @pytest.fixture
