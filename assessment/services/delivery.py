@@ -600,28 +600,33 @@ def save_answer(*, session: Session, attempt: Attempt, response_id: int, payload
     return _save(session, attempt_id, response_id, payload, seq, final, grace_seconds, shown, now or utcnow())
 
 
-#: The attempt of a link (None before the test is begun), by the rule of `_LIVE_TOKEN`.
-_ATTEMPT_OF_LINK = (sa.select(Invitation.id, Attempt.id.label("attempt_id"))
-                    .outerjoin(Attempt, Attempt.invitation_id == Invitation.id).where(_LIVE_TOKEN))
+#: The attempt of a link, locked (FOR UPDATE OF attempt on PostgreSQL; on SQLite the write
+#: transaction is the lock), by the rule of `_LIVE_TOKEN`; `_LINK` tells why there is none.
+_LOCKED_ATTEMPT_OF_LINK = (sa.select(Attempt.id).join(Invitation, Invitation.id == Attempt.invitation_id)
+                           .where(_LIVE_TOKEN).with_for_update(of=Attempt))
+_LINK = sa.select(Invitation.id).where(_LIVE_TOKEN)
 
 
 def save_answer_for_link(*, session: Session, token: str, response_id: int, payload: dict, seq: int, final: bool,
                          grace_seconds: float, shown: bool = False, now: dt.datetime | None = None) -> SaveResult:
-    """`save_answer` for the attempt a candidate's link names, looked up in the save's own
-    transaction: the answer route is most of the traffic, and a separate lookup of the visit
+    """`save_answer` for the attempt a candidate's link names, found and locked by the save's
+    first statement: the answer route is most of the traffic, and a separate lookup of the visit
     first (its own transaction, three ORM objects) cost as much as the save."""
     params = _token_hash(token)
     if params is None:
         raise DeliveryError(INVALID_LINK, kind=ErrorKind.NOT_FOUND)
     _check_save(response_id, seq)
     write_transaction(session)
-    link = session.connection().execute(_ATTEMPT_OF_LINK, params).first()
-    if link is None or link.attempt_id is None:
+    connection = session.connection()
+    attempt_id = connection.execute(_LOCKED_ATTEMPT_OF_LINK, params).scalar()
+    if attempt_id is None:
+        link = connection.execute(_LINK, params).first()
         session.rollback()
         if link is None:
             raise DeliveryError(INVALID_LINK, kind=ErrorKind.NOT_FOUND)
         raise DeliveryError("Begin the test first.", kind=ErrorKind.CONFLICT)
-    return _save(session, link.attempt_id, response_id, payload, seq, final, grace_seconds, shown, now or utcnow())
+    return _save(session, attempt_id, response_id, payload, seq, final, grace_seconds, shown, now or utcnow(),
+                 locked=True)
 
 
 def _check_save(response_id, seq) -> None:
@@ -631,10 +636,11 @@ def _check_save(response_id, seq) -> None:
 
 
 def _save(session: Session, attempt_id: int, response_id: int, payload: dict, seq: int, final: bool,
-          grace_seconds: float, shown: bool, now: dt.datetime) -> SaveResult:
-    """`save_answer`'s work, in the write transaction the caller began (ids and seq checked)."""
+          grace_seconds: float, shown: bool, now: dt.datetime, locked: bool = False) -> SaveResult:
+    """`save_answer`'s work, in the write transaction the caller began (ids and seq checked;
+    `locked`: the caller already holds the attempt's lock in it)."""
     if not final:
-        saved = _save_draft(session, attempt_id, response_id, payload, seq, shown, grace_seconds, now)
+        saved = _save_draft(session, attempt_id, response_id, payload, seq, shown, grace_seconds, now, locked)
         if saved is not None:
             return saved
     with attempt_locked(session, attempt_id) as attempt:
@@ -686,17 +692,18 @@ _WRITE_DRAFT = (_RESPONSE.update()
 
 
 def _save_draft(session: Session, attempt_id: int, response_id: int, payload: dict, seq: int, shown: bool,
-                grace_seconds: float, now: dt.datetime) -> SaveResult | None:
+                grace_seconds: float, now: dt.datetime, locked: bool = False) -> SaveResult | None:
     """The common autosave (a newer draft of an open item, in time) under the attempt's lock, in
-    three statements built once: lock, one read, one UPDATE by id and row version. The ORM's
-    version of the same steps is most of an autosave's CPU, and autosaves are most of the
-    traffic. Anything else (a retry, a stale or reused seq, a closed item or section, a late
+    statements built once: the lock (unless `locked`: the caller took it), one read, one UPDATE
+    by id and row version. The ORM's version of the same steps is most of an autosave's CPU,
+    and autosaves are most of the traffic. Anything else (a retry, a stale or reused seq, a closed item or section, a late
     answer, an id of another attempt) returns None and is decided by `save_answer`'s general
     path: what it decides from (status, seq, deadline) only ever moves one way, so it sees the
     same case. Runs in the write transaction the caller began."""
     connection = session.connection()
     try:
-        connection.execute(_LOCK_ATTEMPT, {"attempt_id": attempt_id})
+        if not locked:
+            connection.execute(_LOCK_ATTEMPT, {"attempt_id": attempt_id})
         row = connection.execute(_READ_DRAFT, {"response_id": response_id, "attempt_id": attempt_id}).first()
         if row is None or row.status != ResponseStatus.PRESENTED or row.part_status != SectionStatus.ACTIVE \
                 or seq <= row.save_seq or now > row.deadline_at + dt.timedelta(seconds=grace_seconds):
