@@ -86,7 +86,7 @@ def test_a_render_process_lowers_its_priority_by_the_nice_given(monkeypatch):
 
 
 def test_a_real_render_process_runs_at_the_lower_priority():
-    context = multiprocessing.get_context("fork")
+    context = multiprocessing.get_context("forkserver")  # as the pool uses (no fork of a threaded process)
     with concurrent.futures.ProcessPoolExecutor(1, mp_context=context, initializer=service._lower_priority,
                                                 initargs=(3,)) as pool:
         child = pool.submit(_own_niceness).result(30)
