@@ -29,7 +29,8 @@ fi
 OUT=${MUTATION_OUT:-$(mktemp -d /tmp/mutation.XXXXXX)}
 echo "mutation: copying the tree to $OUT"
 rsync -a --delete --exclude .git --exclude .venv --exclude node_modules --exclude mutants \
-      --exclude instance --exclude '__pycache__' "$ROOT/" "$OUT/"
+      --exclude instance --exclude '__pycache__' --exclude .hypothesis --exclude .pytest_cache \
+  "$ROOT/" "$OUT/" || (( $? == 24 ))  # 24: a file vanished while copying (another run's temporary file)
 again=()
 if [[ -n $EARLIER ]]; then
   rsync -a --delete --exclude '__pycache__' "$EARLIER/assessment/" "$OUT/assessment/"  # the same mutants
