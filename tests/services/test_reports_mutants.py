@@ -475,6 +475,7 @@ def test_a_render_elsewhere_is_looked_for_five_times_a_second_until_the_wait_is_
     assert service.download(**kwargs).state == "rendering" and sleeps == [0.2, 0.2, 0.2]  # the default wait
 
 
+@pytest.mark.sqlite_only  # the default database is a SQLite file in ./instance; the test links it there
 def test_the_worker_entry_point_reads_the_database_from_the_environment_or_the_instance_folder(
         session, tmp_path, monkeypatch):
     monkeypatch.setattr(reports, "compose", lambda facts: facts)
