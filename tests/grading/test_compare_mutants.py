@@ -178,3 +178,10 @@ def test_pandas_reasons_are_capped_at_300_characters():
     reason = compare(pd.Series(range(200)), pd.Series(range(1, 201)))
     assert len(reason) == 300
     assert "values are different" in reason
+
+
+def test_pandas_index_values_are_compared_within_tol():
+    # assert_index_equal alone would default to exact values
+    assert compare(pd.Index([1.0, 2.0 + 1e-9]), pd.Index([1.0, 2.0])) is None
+    assert compare(pd.Index([1.0, 2.1]), pd.Index([1.0, 2.0])) is not None
+
