@@ -110,6 +110,8 @@ def _compare_numpy(got, expected, tol) -> str | None:
             arr = np.asarray(got)
         except (ValueError, TypeError):
             return "the returned value is not a regular array"
+    elif exp.ndim == 0:  # a numpy scalar expected: a plain int, float, str... of that value matches
+        return _compare(got, exp.item(), tol, False, 1)
     else:
         return f"expected an array, got {type(got).__name__}"
     if exp.ndim == 0:

@@ -185,3 +185,21 @@ def test_pandas_index_values_are_compared_within_tol():
     assert compare(pd.Index([1.0, 2.0 + 1e-9]), pd.Index([1.0, 2.0])) is None
     assert compare(pd.Index([1.0, 2.1]), pd.Index([1.0, 2.0])) is not None
 
+
+def test_a_numpy_scalar_expected_accepts_the_plain_value():
+    # an expected value computed with numpy (np.sqrt(2), np.mean(...)) is a numpy scalar; the
+    # candidate's math.sqrt(2) is the same answer (was refused: "expected an array, got float")
+    assert compare(math.sqrt(2), np.sqrt(2.0)) is None
+    assert compare(1.5 + 1e-9, np.float64(1.5)) is None
+    assert compare(1.6, np.float64(1.5)) == "expected 1.5 (tol 1e-06), got 1.6"
+    assert compare(4, np.int64(4)) is None
+    assert compare(4.0, np.int64(4)) is not None          # ints stay exact, in type too
+    assert compare("a", np.str_("a")) is None
+    assert compare(True, np.bool_(True)) is None
+    assert compare(1, np.bool_(True)) is not None
+    assert compare([1.5, 2], [np.float64(1.5), np.int64(2)]) is None
+    # the same inside arrays of objects: items of a float array are numpy scalars
+    assert compare(np.array([1.5, 2.5 + 1e-9], dtype=object), np.array([1.5, 2.5])) is None
+    assert compare(np.array([1.5, 2.7], dtype=object), np.array([1.5, 2.5])) == \
+        "flat index 1: expected 2.5 (tol 1e-06), got 2.7"
+    assert compare(np.array(["a", "b"], dtype=object), np.array(["a", "b"])) is None
