@@ -203,3 +203,15 @@ def test_a_numpy_scalar_expected_accepts_the_plain_value():
     assert compare(np.array([1.5, 2.7], dtype=object), np.array([1.5, 2.5])) == \
         "flat index 1: expected 2.5 (tol 1e-06), got 2.7"
     assert compare(np.array(["a", "b"], dtype=object), np.array(["a", "b"])) is None
+
+
+def test_a_0d_object_array_holding_a_dict():
+    zero_d = np.empty((), dtype=object)
+    zero_d[()] = {"a": [1, 2]}
+    assert compare({"a": [1, 2]}, zero_d) is None
+    assert compare({"a": [2, 1]}, zero_d) is not None     # order kept: unordered was not asked
+    verdicts = [compare([{"k": _nest(n)}], [{"k": _nest(n)}]) is None for n in range(56, 68)]
+    assert True in verdicts and False in verdicts
+    for n, plain in zip(range(56, 68), verdicts):
+        zero_d[()] = {"k": _nest(n)}
+        assert (compare({"k": _nest(n)}, zero_d) is None) == plain, n
