@@ -510,11 +510,7 @@ def shown_options(item: Item, response: Response) -> list[dict]:
             for n, oid in enumerate(response.option_order or [], start=1)]
 
 
-def _from_shown(response: Response, item_type: str, payload: dict) -> dict:
-    return _from_shown_order(response.option_order, item_type, payload)
-
-
-def _from_shown_order(order, item_type: str, payload: dict) -> dict:
+def _from_shown(order: list | None, item_type: str, payload: dict) -> dict:
     """Map the page's option values (shown positions) back to the bank's option ids."""
     order = order or []
 
@@ -648,7 +644,7 @@ def _save(session: Session, attempt_id: int, response_id: int, payload: dict, se
         if item.type == "code":
             answer = _code_answer(payload)
         else:
-            answer = parse_answer(item.type, item.body, _from_shown(response, item.type, payload) if shown else payload)
+            answer = parse_answer(item.type, item.body, _from_shown(response.option_order, item.type, payload) if shown else payload)
         if response.status != ResponseStatus.PRESENTED:
             if final and response.status == ResponseStatus.ANSWERED and response.save_seq == seq \
                     and response.answer == answer:
@@ -713,7 +709,7 @@ def _save_draft(session: Session, attempt_id: int, response_id: int, payload: di
             answer = _code_answer(payload)
         else:
             answer = parse_answer(row.type, row.body,
-                                  _from_shown_order(row.option_order, row.type, payload) if shown else payload)
+                                  _from_shown(row.option_order, row.type, payload) if shown else payload)
         written = connection.execute(_WRITE_DRAFT, {"response_id": response_id, "version": row.row_version,
                                                     "new_answer": answer, "new_seq": seq, "new_saved_at": now,
                                                     "new_version": row.row_version + 1})
