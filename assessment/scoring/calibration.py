@@ -241,15 +241,46 @@ def _validate_long(r: SparseResponses, model, item_ids, held=frozenset()):
     return (rows, cols, vals, (P, J)), ids, models
 
 
+def _as_floats(responses) -> np.ndarray:
+    """The responses as floats, every kind of missing value (NaN, None, pandas' ``NA``) as NaN.
+    Where numpy or pandas refuse a cell (pandas' ``NA`` in an object column or a list, text), the
+    cells as objects with the missing ones NaN, for :func:`_validate` to convert or to name."""
+    try:
+        if isinstance(responses, pd.DataFrame):
+            responses = responses.to_numpy(dtype=float, na_value=np.nan)
+        return np.array(responses, dtype=float)
+    except (TypeError, ValueError):  # pandas' NA in an object column or a list (float() refuses it), text
+        cells = np.array(responses, dtype=object)
+        cells[pd.isna(cells)] = np.nan
+        return cells
+
+
+def _is_number(cell) -> bool:
+    try:
+        float(cell)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def _invalid(item: str, model: str, row: int, shown: str) -> ValueError:
+    kind = "a category 0, 1, 2, ..." if model == "gpcm" else "0 or 1"
+    return ValueError(f"item {item!r}, row {row}: invalid response {shown} (expected {kind} or empty)")
+
+
 def _validate(responses, model, item_ids, held=frozenset()) -> tuple[np.ndarray, tuple[str, ...], np.ndarray]:
     if isinstance(responses, pd.DataFrame):
         item_ids = tuple(str(c) for c in responses.columns) if item_ids is None else item_ids
-        responses = responses.to_numpy(dtype=float, na_value=np.nan)
-    x = np.array(responses, dtype=float)
+    x = _as_floats(responses)
     if x.ndim != 2:
         raise ValueError(f"responses must be 2-D (n_persons, n_items), got shape {x.shape}")
     P, J = x.shape
     ids, models = _ids_and_models(item_ids, model, P, J)
+    if x.dtype == object:
+        for j, row in np.ndindex(J, P):  # the first cell that is no number, item by item
+            if not _is_number(x[row, j]):
+                raise _invalid(ids[j], models[j], row, repr(x[row, j]))
+        x = np.array(x, dtype=float)
     seen = ~np.isnan(x)
     for j in range(J):
         col = x[seen[:, j], j]
@@ -260,9 +291,7 @@ def _validate(responses, model, item_ids, held=frozenset()) -> tuple[np.ndarray,
         bad = (col != np.round(col)) | (col < 0) | ((col > 1) & (models[j] != "gpcm"))
         if bad.any():
             row = int(np.flatnonzero(seen[:, j])[np.argmax(bad)])
-            kind = "a category 0, 1, 2, ..." if models[j] == "gpcm" else "0 or 1"
-            raise ValueError(f"item {ids[j]!r}, row {row}: invalid response {x[row, j]:g} "
-                             f"(expected {kind} or empty)")
+            raise _invalid(ids[j], models[j], row, f"{x[row, j]:g}")
         if np.all(col == col[0]) and ids[j] not in held:
             raise ValueError(f"item {ids[j]!r}: every response is {col[0]:g}; a constant "
                              "column carries no information about the item")
@@ -278,8 +307,8 @@ def calibrate(responses, model: str | Sequence[str] = "2pl", *, item_ids=None,
     Parameters
     ----------
     responses : array_like or pandas.DataFrame, shape (n_persons, n_items)
-        0/1 (or category 0..m-1 for GPCM), NaN = not administered. A DataFrame's columns are
-        the item ids.
+        0/1 (or category 0..m-1 for GPCM); NaN, None or pandas' ``NA`` = not administered.
+        A DataFrame's columns are the item ids.
     model : {'1pl', '2pl', '3pl', 'gpcm'} or sequence of them (one per item)
     item_ids : sequence of str, optional
     common_a : bool
@@ -318,7 +347,7 @@ def calibrate(responses, model: str | Sequence[str] = "2pl", *, item_ids=None,
     ------
     ValueError
         Too few persons, an item without responses or with constant responses, a cell that is
-        not a valid category (the message names the item and row).
+        not a valid category or not a number (the message names the item and row).
     """
     if prior not in PRIORS:
         raise ValueError(f"prior must be one of {', '.join(PRIORS)}, got {prior!r}")
