@@ -1,0 +1,772 @@
+"""grader.py without the sandbox: the verdicts, messages and limits around a run, pinned word for word.
+
+The sandbox itself (processes, limits, the harness writing fd 3) is tested in test_grading.py,
+test_attacks.py and test_forging.py.  Here a ``RunOutcome`` is built by hand (the fd-3 record bytes,
+the limit hit, the signal or exit code, the captured output) and given to the judging functions, and
+``grade()`` runs with a stand-in sandbox that records what it was asked to run: the verdict logic
+is pure, so every branch can be reached exactly.  Rules from the module docstring: only the cases'
+inputs enter the sandbox; records must follow the protocol ready / (import | (start, case)* done);
+missing, duplicate or malformed records are errors, never passes; hidden results carry names and
+statuses only.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from dataclasses import asdict
+from pathlib import Path
+
+import pytest
+
+from assessment.content import codec
+from assessment.content.coding import MAX_CODE_CHARS, CodingTask, Limits
+from assessment.grading import grader
+from assessment.grading.grader import (
+    SHOWN_OUTPUT,
+    GradeResult,
+    _judge,
+    _judge_case,
+    _records,
+    _Tampered,
+    _text,
+    _uniform,
+    category_for,
+    grade,
+)
+from assessment.grading.sandbox import RunOutcome, Sandbox, SandboxUnavailable
+
+Verdict = grader.TestResult  # a "Test*" name at module level would be collected by pytest
+
+SAMPLE = """CASES = [
+    {"name": "one", "args": [1], "expected": 2},
+    {"name": "pair", "args": [[3, 1, 2]], "kwargs": {"scale": 1.5}, "expected": [1, 2, 3],
+     "unordered": True},
+]
+"""
+HIDDEN = """CASES = [
+    {"name": "h1", "args": [1], "expected": 2},
+    {"name": "h2", "args": [(1, 2)], "kwargs": {"k": "v"}, "expected": 0.5, "tol": 0.01},
+    {"name": "h3", "args": [], "expected": "x"},
+]
+"""
+LIMITS = Limits(time_s=1.5, memory_mb=200, output_kb=16)
+TASK = CodingTask("fx-grader", "double", (("sample", SAMPLE), ("hidden", HIDDEN)), LIMITS, (0.5, 1.0))
+RIGHT = {"sample": [2, [2, 3, 1]], "hidden": [2, 0.505, "x"]}  # what a correct function returns
+MALFORMED = ("the results were malformed (the submission wrote to the result channel or broke "
+             "the harness)")
+LOGGER = "assessment.grading.grader"
+
+
+def line(**record) -> bytes:
+    return (json.dumps(record, separators=(",", ":")) + "\n").encode()
+
+
+def ready(n: int) -> bytes:
+    return line(k="ready", n=n)
+
+
+def start(i: int) -> bytes:
+    return line(k="start", i=i)
+
+
+def returned(i: int, value, **extra) -> bytes:
+    return line(k="case", i=i, status="returned", value=codec.encode(value), **extra)
+
+
+def done() -> bytes:
+    return line(k="done")
+
+
+def full_run(values, **extra) -> bytes:
+    """The records of a run in which every case returned."""
+    body = b"".join(start(i) + returned(i, v, **extra) for i, v in enumerate(values))
+    return ready(len(values)) + body + done()
+
+
+def outcome(results: bytes = b"", *, limit=None, signal=None, exit_code=0, stopped=None,
+            setup_error=None, wall_ms=12.25, stdout=b"", stderr=b"") -> RunOutcome:
+    return RunOutcome(setup_error, exit_code, signal, list(stopped or []), limit, wall_ms, 3.0,
+                      stdout, stderr, results)
+
+
+def judge(results: bytes, which="sample", **kw) -> GradeResult:
+    return _judge(TASK, which, TASK.cases(which), outcome(results, **kw))
+
+
+def names(which):
+    return [c.name for c in TASK.cases(which)]
+
+
+class StandIn:
+    """A stand-in sandbox: records each run's arguments, returns a prepared outcome (or raises)."""
+
+    class config:  # noqa: N801 - the attribute the grader reads
+        startup_s = 7.0
+
+    def __init__(self, result):
+        self.result, self.calls = result, []
+
+    def run(self, files, argv, *, limits, wall_s, slot=None):
+        self.calls.append({"files": files, "argv": argv, "limits": limits, "wall_s": wall_s,
+                           "slot": slot})
+        if isinstance(self.result, BaseException):
+            raise self.result
+        return self.result
+
+
+# ---------------------------------------------------------------------------------- category_for
+
+@pytest.mark.parametrize("score, thresholds, category", [
+    (0.0, (0.5, 1.0), 0),
+    (0.49, (0.5, 1.0), 0),
+    (0.5, (0.5, 1.0), 1),
+    (0.5 - 1e-9, (0.5, 1.0), 1),        # exactly at the slack: still reached
+    (0.5 - 5e-10, (0.5, 1.0), 1),
+    (0.5 - 2e-9, (0.5, 1.0), 0),        # beyond the slack: not reached
+    (0.5 - 1.5e-9, (0.5, 1.0), 0),
+    (0.99, (0.5, 1.0), 1),
+    (1.0, (0.5, 1.0), 2),
+    (2 / 3, (1 / 3, 2 / 3, 1.0), 2),    # 2 of 3 passed reaches the 2/3 threshold
+    (1 / 3, (1 / 3, 2 / 3, 1.0), 1),
+    (1.0, (1.0,), 1),
+    (0.75, (), 0),
+])
+def test_category_counts_the_thresholds_reached_with_a_1e_9_slack(score, thresholds, category):
+    assert category_for(score, thresholds) == category
+
+
+# ---------------------------------------------------------------------------------- _text
+
+def test_text_keeps_short_output_whole():
+    assert _text(b"abc") == "abc"
+    assert _text("abc") == "abc"
+    assert _text(b"") == "" and _text("") == ""
+
+
+def test_text_cuts_at_shown_output_and_counts_the_bytes_cut():
+    assert SHOWN_OUTPUT == 4096
+    assert _text(b"a" * 4096) == "a" * 4096                       # exactly the cap: whole
+    assert _text(b"a" * 4097) == "a" * 4096 + "\n... [1 more bytes cut]"
+    assert _text("b" * 5000) == "b" * 4096 + "\n... [904 more bytes cut]"
+    assert _text(b"x" * 10, limit=4) == "xxxx\n... [6 more bytes cut]"
+    assert _text(b"x" * 4, limit=4) == "xxxx"
+
+
+def test_text_counts_bytes_not_characters_and_replaces_what_cannot_be_shown():
+    # "é" is 2 bytes in UTF-8: 3000 of them are 6000 bytes, 2048 fit in 4096
+    assert _text("é" * 3000) == "é" * 2048 + "\n... [1904 more bytes cut]"
+    assert _text("aé", limit=2) == "a\ufffd\n... [1 more bytes cut]"   # a character cut in two
+    assert _text("a\ud800b") == "a?b"                                  # a lone surrogate
+    assert _text(b"\xffok") == "\ufffdok"                              # bytes that are not UTF-8
+
+
+# ---------------------------------------------------------------------------------- _uniform
+
+def test_uniform_gives_every_test_the_same_error():
+    result = _uniform(TASK, "sample", ["a", "b"], "error", "the message")
+    assert result == GradeResult("fx-grader", "sample", "error", 0, 2, 0.0, 0, 0.0,
+                                 [Verdict("a", "error", "the message"),
+                                  Verdict("b", "error", "the message")], [], "", "")
+    assert result.stopped == [] and isinstance(result.stopped, list)
+
+
+def test_uniform_sandbox_error_marks_the_tests_as_sandbox_errors_and_keeps_the_wall_time():
+    stopped = ({"what": "sandbox", "why": "no"},)
+    result = _uniform(TASK, "hidden", ["x"], "sandbox error", "down", outcome(wall_ms=81.5),
+                      stopped)
+    assert result == GradeResult("fx-grader", "hidden", "sandbox error", 0, 1, 0.0, 0, 81.5,
+                                 [Verdict("x", "sandbox error", "down")],
+                                 [{"what": "sandbox", "why": "no"}])
+    assert isinstance(result.stopped, list)
+    # any other status: the tests are plain errors
+    other = _uniform(TASK, "hidden", ["x"], "time limit", "m")
+    assert other.status == "time limit" and other.tests == [Verdict("x", "error", "m")]
+
+
+def test_results_convert_to_plain_dicts():
+    result = _uniform(TASK, "sample", ["a"], "error", "m", outcome(wall_ms=2.0))
+    assert result.to_dict() == {
+        "item_id": "fx-grader", "which": "sample", "status": "error", "passed": 0, "total": 1,
+        "score": 0.0, "category": 0, "time_ms": 2.0,
+        "tests": [{"name": "a", "status": "error", "message": "m", "time_ms": None, "stdout": "",
+                   "stderr": ""}],
+        "stopped": [], "stdout": "", "stderr": ""}
+
+
+# ---------------------------------------------------------------------------------- _records
+
+def test_records_of_a_complete_run():
+    results = full_run([1, 2])
+    imported, cases, started, finished = _records(outcome(results), 2)
+    assert imported is None and started == {0, 1} and finished is True
+    assert cases == {0: json.loads(returned(0, 1)), 1: json.loads(returned(1, 2))}
+
+
+def test_records_of_nothing_at_all():
+    assert _records(outcome(b""), 3) == (None, {}, set(), False)
+    assert _records(outcome(b"", limit="time limit"), 3) == (None, {}, set(), False)
+
+
+def test_records_of_a_failed_import():
+    rec = {"k": "import", "status": "raised", "error": "SyntaxError: bad"}
+    assert _records(outcome(ready(2) + line(**rec)), 2) == (rec, {}, set(), False)
+    for status in ("time", "memory", "output"):
+        rec = {"k": "import", "status": status}
+        assert _records(outcome(ready(2) + line(**rec)), 2)[0] == rec
+
+
+def test_records_of_a_run_that_stopped_in_the_second_case():
+    results = ready(3) + start(0) + returned(0, 5) + start(1)
+    imported, cases, started, finished = _records(outcome(results), 3)
+    assert (imported, set(cases), started, finished) == (None, {0}, {0, 1}, False)
+
+
+def test_a_case_ending_at_a_limit_is_a_record_without_value():
+    rec = {"k": "case", "i": 0, "status": "time", "error": "_Timeout: "}
+    assert _records(outcome(ready(1) + start(0) + line(**rec) + done()), 1) == (
+        None, {0: rec}, {0}, True)
+
+
+def test_a_last_record_cut_by_a_limit_is_dropped():
+    cut = ready(2) + start(0) + b'{"k":"case","i":0,"status":"retu'
+    for limit in ("output limit", "time limit", "memory limit"):
+        assert _records(outcome(cut, limit=limit), 2) == (None, {}, {0}, False)
+    # even a last record that happens to be whole JSON: without its newline it was cut
+    assert _records(outcome(ready(1) + start(0)[:-1], limit="time limit"), 1) == (
+        None, {}, set(), False)
+
+
+def test_a_last_record_cut_without_a_limit_is_tampering():
+    with pytest.raises(_Tampered, match=r"^the last record is incomplete$"):
+        _records(outcome(ready(2) + start(0) + b'{"k":"case"'), 2)
+    with pytest.raises(_Tampered, match=r"^the last record is incomplete$"):
+        _records(outcome(ready(1)[:-1]), 1)
+    with pytest.raises(_Tampered, match=r"^the last record is incomplete$"):
+        _records(outcome(full_run([1])[:-1]), 1)
+
+
+@pytest.mark.parametrize("results, message", [
+    (b"not json\n", "a record is not JSON"),
+    (b"\n", "a record is not JSON"),                                    # an empty line
+    (ready(1) + b"\n" + start(0), "a record is not JSON"),
+    (b"[" * 100000 + b"]" * 100000 + b"\n", "a record is not JSON"),   # RecursionError in json
+    (b"\xff\xfe\n", "a record is not JSON"),
+])
+def test_records_that_are_not_json_are_tampering(results, message):
+    with pytest.raises(_Tampered) as info:
+        _records(outcome(results), 1)
+    assert str(info.value) == message
+    assert info.value.__cause__ is None and info.value.__suppress_context__
+
+
+@pytest.mark.parametrize("results, n, message", [
+    # anything before "ready"
+    (start(0), 1, "unexpected record 'start' (expected 'ready')"),
+    (done(), 1, "unexpected record 'done' (expected 'ready')"),
+    (line(k="import", status="raised"), 1, "unexpected record 'import' (expected 'ready')"),
+    (line(k="start", i="ready"), 1, "unexpected record 'start' (expected 'ready')"),
+    (b"[1]\n", 1, "unexpected record None (expected 'ready')"),             # not a dict
+    (b'"ready"\n', 1, "unexpected record None (expected 'ready')"),
+    (b"5\n", 1, "unexpected record None (expected 'ready')"),
+    (line(kind="ready", n=1), 1, "unexpected record None (expected 'ready')"),
+    # "ready" with the wrong number of cases, or twice
+    (ready(2), 1, "unexpected record 'ready' (expected 'ready')"),
+    (line(k="ready"), 1, "unexpected record 'ready' (expected 'ready')"),
+    (ready(1) + ready(1), 1, "unexpected record 'ready' (expected 0)"),
+    # "import" only right after "ready", with a known status
+    (ready(1) + line(k="import", status="returned"), 1,
+     "unexpected record 'import' (expected 0)"),
+    (ready(1) + line(k="import"), 1, "unexpected record 'import' (expected 0)"),
+    (ready(2) + start(0) + line(k="import", status="raised"), 2,
+     "unexpected record 'import' (expected ('case', 0))"),
+    (ready(2) + start(0) + returned(0, 1) + line(k="import", status="raised"), 2,
+     "unexpected record 'import' (expected 1)"),
+    (ready(1) + line(k="import", status="raised") + start(0), 1,
+     "unexpected record 'start' (expected 'nothing')"),
+    (ready(1) + line(k="import", status="raised") + line(k="import", status="raised"), 1,
+     "unexpected record 'import' (expected 'nothing')"),
+    (ready(1) + line(k="import", status="raised") + done(), 1,
+     "unexpected record 'done' (expected 'nothing')"),
+    # "start" of the next case only, never past the last, never a bool
+    (ready(2) + start(1), 2, "unexpected record 'start' (expected 0)"),
+    (ready(2) + line(k="start"), 2, "unexpected record 'start' (expected 0)"),
+    (ready(2) + line(k="start", i=False), 2, "unexpected record 'start' (expected 0)"),
+    (ready(2) + start(0) + returned(0, 1) + line(k="start", i=True), 2,
+     "unexpected record 'start' (expected 1)"),
+    (ready(2) + start(0) + start(0), 2, "unexpected record 'start' (expected ('case', 0))"),
+    (ready(2) + start(0) + start(1), 2, "unexpected record 'start' (expected ('case', 0))"),
+    (ready(1) + start(0) + returned(0, 1) + start(1), 1,
+     "unexpected record 'start' (expected 1)"),
+    (ready(1) + start(0) + returned(0, 1) + start(0), 1,
+     "unexpected record 'start' (expected 1)"),
+    # "case" of the case started only, returned with a value or stopped with a known status
+    (ready(2) + returned(0, 1), 2, "unexpected record 'case' (expected 0)"),
+    (ready(2) + start(0) + returned(1, 1), 2, "unexpected record 'case' (expected ('case', 0))"),
+    (ready(2) + start(0) + line(k="case", status="returned", value=1), 2,
+     "unexpected record 'case' (expected ('case', 0))"),
+    (ready(2) + start(0) + line(k="case", i=0, status="returned"), 2,
+     "unexpected record 'case' (expected ('case', 0))"),
+    (ready(2) + start(0) + line(k="case", i=0, status="weird", value=1), 2,
+     "unexpected record 'case' (expected ('case', 0))"),
+    (ready(2) + start(0) + line(k="case", i=0, value=1), 2,
+     "unexpected record 'case' (expected ('case', 0))"),
+    (ready(2) + start(0) + returned(0, 1) + returned(0, 1), 2,
+     "unexpected record 'case' (expected 1)"),
+    # "done" after the last case only, once, and nothing after it
+    (ready(2) + done(), 2, "unexpected record 'done' (expected 0)"),
+    (ready(2) + start(0) + returned(0, 1) + done(), 2, "unexpected record 'done' (expected 1)"),
+    (ready(2) + start(0) + done(), 2, "unexpected record 'done' (expected ('case', 0))"),
+    (full_run([1]) + done(), 1, "unexpected record 'done' (expected 'nothing')"),
+    (full_run([1]) + start(1), 1, "unexpected record 'start' (expected 'nothing')"),
+    (full_run([1]) + ready(1), 1, "unexpected record 'ready' (expected 'nothing')"),
+    (ready(1) + start(0) + returned(0, 1) + line(k="finished"), 1,
+     "unexpected record 'finished' (expected 1)"),
+])
+def test_records_out_of_order_are_tampering(results, n, message):
+    with pytest.raises(_Tampered) as info:
+        _records(outcome(results), n)
+    assert str(info.value) == message
+    with pytest.raises(_Tampered):  # a limit only forgives an unfinished last line
+        _records(outcome(results, limit="time limit"), n)
+
+
+# ---------------------------------------------------------------------------------- _judge_case
+
+CASE = TASK.cases("sample")[0]          # "one": f(1) == 2
+
+
+def case_rec(**fields) -> dict:
+    return {"k": "case", "i": 0, **fields}
+
+
+def test_a_returned_right_value_passes_with_its_time_and_output():
+    rec = case_rec(status="returned", value=2, time_ms=3.25, stdout="out", stderr="err")
+    assert _judge_case(CASE, rec, False) == Verdict("one", "passed", "", 3.25, "out", "err")
+    assert _judge_case(CASE, rec, True) == Verdict("one", "passed", "", 3.25, "", "")
+    rec = case_rec(status="returned", value=2, time_ms=4)
+    assert _judge_case(CASE, rec, False) == Verdict("one", "passed", "", 4, "", "")
+
+
+@pytest.mark.parametrize("time_ms", ["5", None, [1], {"a": 1}])
+def test_a_time_that_is_not_a_number_is_dropped(time_ms):
+    rec = case_rec(status="returned", value=2, time_ms=time_ms)
+    assert _judge_case(CASE, rec, False).time_ms is None
+    assert _judge_case(CASE, case_rec(status="returned", value=2), False).time_ms is None
+
+
+def test_output_of_a_case_is_text_cut_at_the_cap():
+    rec = case_rec(status="returned", value=2, stdout="a" * 5000, stderr=17)
+    result = _judge_case(CASE, rec, False)
+    assert result.stdout == "a" * 4096 + "\n... [904 more bytes cut]" and result.stderr == "17"
+    assert _judge_case(CASE, rec, True).stdout == ""
+
+
+def test_a_wrong_value_fails_with_the_reason_on_sample_tests_only():
+    rec = case_rec(status="returned", value=3, time_ms=1.5, stdout="o", stderr="e")
+    assert _judge_case(CASE, rec, False) == Verdict("one", "failed", "expected 2, got 3", 1.5,
+                                                    "o", "e")
+    assert _judge_case(CASE, rec, True) == Verdict("one", "failed", "wrong answer", 1.5, "", "")
+
+
+def test_the_case_tolerance_and_order_rules_apply():
+    pair, = [c for c in TASK.cases("sample") if c.name == "pair"]
+    ok = case_rec(status="returned", value=codec.encode([3, 2, 1]))
+    assert _judge_case(pair, ok, True).status == "passed"        # unordered
+    h2 = TASK.cases("hidden")[1]
+    assert _judge_case(h2, case_rec(status="returned", value=0.505), True).status == "passed"
+    assert _judge_case(h2, case_rec(status="returned", value=0.52), True).status == "failed"
+
+
+def test_a_returned_value_is_decoded_not_taken_as_json():
+    tup = case_rec(status="returned", value={"$t": "tuple", "items": [2]})
+    assert _judge_case(CASE, tup, False).message == "expected 2, got (2,)"
+
+
+def test_a_malformed_returned_value_is_an_error_with_the_codec_reason():
+    rec = case_rec(status="returned", value={"$t": "pickle", "data": "gASV"}, time_ms=2.0,
+                   stdout="o", stderr="e")
+    expected = Verdict("one", "error", "the returned value is malformed: unknown tag 'pickle'",
+                       2.0, "o", "e")
+    assert _judge_case(CASE, rec, False) == expected
+    hidden = _judge_case(CASE, rec, True)
+    assert hidden == Verdict("one", "error", expected.message, 2.0, "", "")
+
+
+def test_a_recursion_error_while_decoding_is_an_error_too():
+    value = 1
+    for _ in range(60):
+        value = [value]
+    rec = case_rec(status="returned", value=value)
+    depth = len(_frames())
+    old = sys.getrecursionlimit()
+    sys.setrecursionlimit(depth + 40)   # room for the call, not for 60 levels of decode
+    try:
+        result = _judge_case(CASE, rec, True)
+    finally:
+        sys.setrecursionlimit(old)
+    assert result.status == "error"
+    assert result.message.startswith("the returned value is malformed: maximum recursion depth")
+
+
+def _frames():
+    import inspect
+    return inspect.stack(0)
+
+
+@pytest.mark.parametrize("status, error, hidden, expected_status, message", [
+    ("raised", "ValueError: bad: x", False, "error", "ValueError: bad: x"),
+    ("raised", "ValueError: bad: x", True, "error", "raised ValueError"),
+    ("raised", "SystemExit: 0", True, "error", "raised SystemExit"),
+    ("raised", None, False, "error", ""),
+    ("raised", None, True, "error", "raised "),
+    ("time", "_Timeout: ", False, "time limit", "ran past the time limit"),
+    ("time", None, True, "time limit", "ran past the time limit"),
+    ("memory", "MemoryError: ", True, "memory limit", "ran out of memory (MemoryError)"),
+    ("memory", None, False, "memory limit", "ran out of memory (MemoryError)"),
+    ("output", "_OutputLimit: ", False, "output limit", "printed more than the output limit"),
+    ("output", None, True, "output limit", "printed more than the output limit"),
+    ("output", "OSError: [Errno 27] File too large", False, "output limit",
+     "wrote a file over the file size limit"),
+    ("output", "OSError: [Errno 27] File too large", True, "output limit",
+     "wrote a file over the file size limit"),
+])
+def test_a_case_that_did_not_return(status, error, hidden, expected_status, message):
+    rec = case_rec(status=status, time_ms=9.5, stdout="o", stderr="e",
+                   **({"error": error} if error is not None else {}))
+    out = ("", "") if hidden else ("o", "e")
+    assert _judge_case(CASE, rec, hidden) == Verdict("one", expected_status, message, 9.5, *out)
+
+
+def test_a_raised_case_with_a_value_is_still_an_error():
+    rec = case_rec(status="raised", error="KeyError: 'a'", value=2)
+    assert _judge_case(CASE, rec, False) == Verdict("one", "error", "KeyError: 'a'", None)
+
+
+# ---------------------------------------------------------------------------------- _judge
+
+def passed_tests(which, hidden):
+    out = "" if hidden else "o"
+    return [Verdict(n, "passed", "", 1.0, out, "") for n in names(which)]
+
+
+def test_a_right_answer_passes_every_test():
+    results = full_run(RIGHT["sample"], time_ms=1.0, stdout="o")
+    result = judge(results, "sample", stdout=b"run out", stderr=b"run err")
+    assert result == GradeResult("fx-grader", "sample", "passed", 2, 2, 1.0, 2, 12.25,
+                                 passed_tests("sample", False), [], "run out", "run err")
+    hidden = judge(full_run(RIGHT["hidden"], time_ms=1.0, stdout="o"), "hidden",
+                   stdout=b"run out", stderr=b"run err")
+    assert hidden == GradeResult("fx-grader", "hidden", "passed", 3, 3, 1.0, 2, 12.25,
+                                 passed_tests("hidden", True), [], "", "")
+
+
+def test_the_run_output_is_cut_like_a_tests():
+    result = judge(full_run(RIGHT["sample"]), "sample", stdout=b"s" * 4100, stderr="é".encode() * 2049)
+    assert result.stdout == "s" * 4096 + "\n... [4 more bytes cut]"
+    assert result.stderr == "é" * 2048 + "\n... [2 more bytes cut]"
+
+
+def test_score_is_rounded_to_6_places_and_the_category_uses_thresholds():
+    # hidden: 2 of 3 right
+    result = judge(full_run([2, 0.505, "y"]), "hidden")
+    assert (result.status, result.passed, result.total) == ("failed", 2, 3)
+    assert result.score == 0.666667 and result.category == 1
+    assert [t.status for t in result.tests] == ["passed", "passed", "failed"]
+    assert result.tests[2].message == "wrong answer"
+    one = judge(full_run([2, 0.9, "y"]), "hidden")
+    assert one.score == 0.333333 and one.category == 0
+    none = judge(full_run([0, 0, 0]), "hidden")
+    assert (none.status, none.passed, none.score, none.category) == ("failed", 0, 0.0, 0)
+    half = judge(full_run([2, [0]]), "sample")
+    assert (half.status, half.score, half.category) == ("failed", 0.5, 1)
+
+
+def test_the_category_uses_the_tasks_partial_credit():
+    task = CodingTask("fx-grader", "double", TASK.sources, LIMITS, (0.3, 0.6, 0.9))
+    cases = task.cases("hidden")
+    result = _judge(task, "hidden", cases, outcome(full_run([2, 0.505, "y"])))
+    assert result.category == 2
+    strict = CodingTask("fx-grader", "double", TASK.sources, LIMITS, (1 / 3 + 1e-8,))
+    # 1/3 passed is short of 1/3 + 1e-8 (beyond the slack); the category reads the unrounded share
+    assert _judge(strict, "hidden", cases, outcome(full_run([2, 0, 0]))).category == 0
+    exact = CodingTask("fx-grader", "double", TASK.sources, LIMITS, (1 / 3 + 5e-10,))
+    assert _judge(exact, "hidden", cases, outcome(full_run([2, 0, 0]))).category == 1
+
+
+def test_no_cases_scores_zero():
+    result = _judge(TASK, "sample", [], outcome(ready(0) + done()))
+    assert (result.passed, result.total, result.score, result.category) == (0, 0, 0.0, 0)
+
+
+@pytest.mark.parametrize("statuses, overall", [
+    (["passed", "failed", "passed"], "failed"),
+    (["error", "failed", "passed"], "error"),
+    (["failed", "output", "raised"], "output limit"),
+    (["raised", "memory", "output"], "memory limit"),
+    (["output", "memory", "time"], "time limit"),
+    (["time", "failed", "passed"], "time limit"),
+    (["failed", "failed", "memory"], "memory limit"),
+    (["passed", "passed", "passed"], "passed"),
+])
+def test_the_overall_status_is_the_worst_limit_then_error_then_failed(statuses, overall):
+    records = ready(3)
+    for i, status in enumerate(statuses):
+        records += start(i)
+        if status == "passed":
+            records += returned(i, RIGHT["hidden"][i])
+        elif status == "failed":
+            records += returned(i, "wrong")
+        elif status == "error":
+            records += line(k="case", i=i, status="returned", value={"$t": "bad"})
+        else:
+            records += line(k="case", i=i, status=status, error="E: x")
+    result = judge(records + done(), "hidden")
+    assert result.status == overall
+    assert result.passed == statuses.count("passed")
+
+
+def test_a_failed_import_fails_every_test_with_its_error():
+    error = "SyntaxError: invalid syntax (submission.py, line 1)"
+    results = ready(2) + line(k="import", status="raised", error=error)
+    result = judge(results, "sample", exit_code=0, stdout=b"o", stderr=b"e")
+    message = "the code could not be loaded: " + error
+    assert result == GradeResult("fx-grader", "sample", "error", 0, 2, 0.0, 0, 12.25,
+                                 [Verdict("one", "error", message),
+                                  Verdict("pair", "error", message)], [], "o", "e")
+    hidden = judge(ready(3) + line(k="import", status="raised", error=error), "hidden",
+                   stdout=b"o")
+    assert [t.message for t in hidden.tests] == ["the code could not be loaded: SyntaxError"] * 3
+    assert hidden.stopped == [] and hidden.stdout == "" and hidden.stderr == ""
+
+
+@pytest.mark.parametrize("status, expected", [
+    ("time", "time limit"), ("memory", "memory limit"), ("output", "output limit"),
+    ("raised", "error")])
+def test_an_import_stopped_by_a_limit_has_that_status(status, expected):
+    result = judge(ready(2) + line(k="import", status=status), "sample")
+    assert result.status == expected
+    assert result.tests == [Verdict(n, expected, "the code could not be loaded: ")
+                            for n in names("sample")]
+
+
+def test_an_import_error_without_a_colon_is_shown_whole_even_on_hidden_tests():
+    result = judge(ready(3) + line(k="import", status="raised", error=12), "hidden")
+    assert result.tests[0].message == "the code could not be loaded: 12"
+
+
+def test_a_crash_during_a_case_and_the_cases_not_run():
+    results = ready(3) + start(0) + returned(0, 2) + start(1)
+    result = judge(results, "hidden", exit_code=0, signal=None)
+    assert result.tests[1:] == [
+        Verdict("h2", "error", "the process ended during this test (exit code 0)"),
+        Verdict("h3", "error", "not run: the run ended (exit code 0) earlier")]
+    assert (result.status, result.passed, result.stopped) == ("error", 1, [])
+    killed = judge(results, "hidden", exit_code=None, signal="SIGSEGV")
+    assert [t.message for t in killed.tests[1:]] == [
+        "the process ended during this test (signal SIGSEGV)",
+        "not run: the run ended (signal SIGSEGV) earlier"]
+    both = judge(results, "hidden", exit_code=-11, signal="SIGSEGV")
+    assert both.tests[2].message == "not run: the run ended (signal SIGSEGV) earlier"
+    code = judge(results, "hidden", exit_code=3, signal=None)
+    assert code.tests[2].message == "not run: the run ended (exit code 3) earlier"
+
+
+def test_a_crash_with_memory_error_on_stderr_is_a_memory_limit():
+    results = ready(2) + start(0) + returned(0, 2) + start(1)
+    stderr = b"\xff Traceback ...\nMemoryError\n"
+    result = judge(results, "sample", exit_code=1, stderr=stderr)
+    assert result.tests[1] == Verdict("pair", "memory limit",
+                                      "the process ended during this test (exit code 1)")
+    assert result.status == "memory limit"
+    assert result.stderr == "\ufffd Traceback ...\nMemoryError\n"
+    other = judge(results, "sample", exit_code=1, stderr=b"\xff Traceback ...\nKeyError\n")
+    assert other.tests[1].status == "error" and other.status == "error"
+
+
+def test_a_crash_at_a_limit_has_the_limits_status_and_the_sandboxs_reason():
+    results = ready(3) + start(0) + returned(0, 2) + start(1)
+    stopped = [{"what": "process", "why": "ran past the wall clock"}, {"what": "x", "why": "other"}]
+    result = judge(results, "hidden", limit="time limit", signal="SIGKILL", stopped=stopped,
+                   stderr=b"MemoryError")
+    assert result.tests[1:] == [
+        Verdict("h2", "time limit", "ran past the wall clock"),
+        Verdict("h3", "error", "not run: the run stopped by the time limit earlier")]
+    assert result.status == "time limit" and result.stopped == stopped
+    out = judge(results, "hidden", limit="output limit", stopped=stopped)
+    assert [t.status for t in out.tests] == ["passed", "output limit", "error"]
+    assert out.status == "output limit"
+
+
+def test_a_limit_before_any_test_leaves_every_test_not_run():
+    stopped = [{"what": "process", "why": "wall clock"}]
+    result = judge(b"", "sample", limit="time limit", signal="SIGKILL", stopped=stopped)
+    assert result == GradeResult(
+        "fx-grader", "sample", "error", 0, 2, 0.0, 0, 12.25,
+        [Verdict(n, "error", "not run: the run stopped by the time limit earlier")
+         for n in names("sample")], stopped)
+
+
+def test_a_process_that_ends_before_any_test_is_an_early_exit():
+    for results in (b"", ready(2)):
+        result = judge(results, "sample", exit_code=1, stopped=[{"what": "a", "why": "b"}])
+        assert result == GradeResult(
+            "fx-grader", "sample", "error", 0, 2, 0.0, 0, 12.25,
+            [Verdict(n, "error", "not run: the run ended (exit code 1) earlier")
+             for n in names("sample")],
+            [{"what": "a", "why": "b"}, {"what": "early exit",
+                                         "why": "the process ended before any test ran "
+                                                "(exit code 1)"}])
+    by_signal = judge(ready(2), "sample", signal="SIGKILL", exit_code=None)
+    assert by_signal.stopped == [{"what": "early exit", "why": "the process ended before any "
+                                                               "test ran (signal SIGKILL)"}]
+
+
+def test_no_early_exit_once_a_test_started_or_the_import_failed():
+    assert judge(ready(2) + start(0), "sample").stopped == []
+    assert judge(ready(2) + line(k="import", status="raised"), "sample").stopped == []
+    assert judge(full_run(RIGHT["sample"]), "sample").stopped == []
+
+
+def test_a_setup_error_is_a_sandbox_error_for_every_test(caplog):
+    before = [{"what": "uid", "why": "busy"}]
+    run = outcome(full_run(RIGHT["sample"]), setup_error="cannot chown", stopped=before,
+                  wall_ms=4.5, stdout=b"o")
+    with caplog.at_level(logging.ERROR, logger=LOGGER):
+        result = _judge(TASK, "sample", TASK.cases("sample"), run)
+    assert result == GradeResult(
+        "fx-grader", "sample", "sandbox error", 0, 2, 0.0, 0, 4.5,
+        [Verdict(n, "sandbox error", "the sandbox could not start") for n in names("sample")],
+        [{"what": "uid", "why": "busy"}, {"what": "sandbox", "why": "cannot chown"}])
+    assert run.stopped == [{"what": "uid", "why": "busy"}]          # the outcome is not changed
+    assert [(r.name, r.levelno, r.getMessage()) for r in caplog.records] == [
+        (LOGGER, logging.ERROR, "sandbox setup failed: cannot chown")]
+
+
+@pytest.mark.parametrize("which", ["sample", "hidden"])
+def test_malformed_records_are_an_error_for_every_test_never_a_pass(which):
+    n = len(names(which))
+    tampered = full_run(RIGHT[which]) + done()
+    result = judge(tampered, which, wall_ms=7.5, stopped=[{"what": "a", "why": "b"}], stdout=b"o")
+    assert result == GradeResult(
+        "fx-grader", which, "error", 0, n, 0.0, 0, 7.5,
+        [Verdict(name, "error", MALFORMED) for name in names(which)],
+        [{"what": "a", "why": "b"},
+         {"what": "result channel", "why": "unexpected record 'done' (expected 'nothing')"}])
+    cut = judge(full_run(RIGHT[which])[:-1], which)
+    assert cut.stopped == [{"what": "result channel", "why": "the last record is incomplete"}]
+
+
+# ---------------------------------------------------------------------------------- grade()
+
+def test_grade_sends_the_inputs_only_and_the_limits():
+    sandbox = StandIn(outcome(full_run(RIGHT["hidden"])))
+    code = "def double(x):\n    return 2 * x  # \ud800\n"
+    result = grade(TASK, code, sandbox=sandbox)
+    assert result.which == "hidden" and result.status == "passed" and result.total == 3
+    call, = sandbox.calls
+    files = call["files"]
+    assert set(files) == {"_harness.py", "_codec.py", "submission.py", "task.json"}
+    here = Path(grader.__file__).resolve().parent
+    assert files["_harness.py"] == (here / "_harness.py").read_bytes()
+    assert files["_codec.py"] == Path(codec.__file__).read_bytes()
+    assert files["submission.py"] == b"def double(x):\n    return 2 * x  # ?\n"
+    spec = {"function": "double", "time_s": 1.5, "import_s": 7.0, "output_cap": 16384,
+            "cases": [{"args": [1], "kwargs": {"$t": "dict", "items": []}},
+                      {"args": [{"$t": "tuple", "items": [1, 2]}],
+                       "kwargs": {"$t": "dict", "items": [["k", "v"]]}},
+                      {"args": [], "kwargs": {"$t": "dict", "items": []}}]}
+    assert files["task.json"] == json.dumps(spec).encode()
+    assert b"expected" not in files["task.json"] and b"0.5" not in files["task.json"]
+    assert call["argv"] == ["_harness.py"]
+    assert call["limits"] is LIMITS
+    assert call["wall_s"] == 7.0 + 3 * (1.5 + 0.05) + 1.0
+    assert call["slot"] is None
+
+
+def test_grade_on_sample_tests_in_a_slot(caplog):
+    sandbox = StandIn(outcome(full_run(RIGHT["sample"]), wall_ms=12.4))
+    with caplog.at_level(logging.INFO, logger=LOGGER):
+        result = grade(TASK, "code", which="sample", slot=1, sandbox=sandbox)
+    assert result == _judge(TASK, "sample", TASK.cases("sample"),
+                            outcome(full_run(RIGHT["sample"]), wall_ms=12.4))
+    call, = sandbox.calls
+    assert call["slot"] == 1 and call["wall_s"] == 7.0 + 2 * (1.5 + 0.05) + 1.0
+    spec = json.loads(call["files"]["task.json"])
+    assert spec["cases"][1] == {"args": [[3, 1, 2]],
+                                "kwargs": {"$t": "dict", "items": [["scale", 1.5]]}}
+    assert [(r.name, r.levelno, r.getMessage()) for r in caplog.records] == [
+        (LOGGER, logging.INFO, "graded fx-grader (sample): passed 2/2 in 12 ms")]
+
+
+def test_grade_takes_the_startup_time_from_the_sandbox():
+    sandbox = StandIn(outcome(full_run(RIGHT["sample"])))
+    sandbox.config = type("config", (), {"startup_s": 0.5})
+    grade(TASK, "code", which="sample", sandbox=sandbox)
+    call, = sandbox.calls
+    assert json.loads(call["files"]["task.json"])["import_s"] == 0.5
+    assert call["wall_s"] == 0.5 + 2 * (1.5 + 0.05) + 1.0
+
+
+def test_grade_logs_a_failed_grade(caplog):
+    sandbox = StandIn(outcome(full_run([2, 0.505, "y"]), wall_ms=1234.56))
+    with caplog.at_level(logging.INFO, logger=LOGGER):
+        result = grade(TASK, "code", sandbox=sandbox)
+    assert result.status == "failed"
+    assert [r.getMessage() for r in caplog.records] == [
+        "graded fx-grader (hidden): failed 2/3 in 1235 ms"]
+
+
+def test_code_over_the_limit_is_refused_without_running():
+    sandbox = StandIn(outcome(full_run(RIGHT["hidden"])))
+    assert MAX_CODE_CHARS == 65536
+    result = grade(TASK, "x" * (MAX_CODE_CHARS + 1), sandbox=sandbox)
+    message = "the code is over 65536 characters"
+    assert result == GradeResult("fx-grader", "hidden", "error", 0, 3, 0.0, 0, 0.0,
+                                 [Verdict(n, "error", message) for n in names("hidden")], [])
+    assert sandbox.calls == []
+    sample = grade(TASK, "é" * (MAX_CODE_CHARS + 1), which="sample", sandbox=sandbox)
+    assert sample.which == "sample" and sample.total == 2 and sandbox.calls == []
+
+
+def test_code_at_the_limit_runs():
+    sandbox = StandIn(outcome(full_run(RIGHT["hidden"])))
+    code = "#" * MAX_CODE_CHARS
+    assert grade(TASK, code, sandbox=sandbox).status == "passed"
+    assert sandbox.calls[0]["files"]["submission.py"] == code.encode()
+
+
+def test_an_unavailable_sandbox_is_a_sandbox_error(caplog):
+    sandbox = StandIn(SandboxUnavailable("production mode refuses to grade without: seccomp"))
+    with caplog.at_level(logging.INFO, logger=LOGGER):
+        result = grade(TASK, "code", which="sample", sandbox=sandbox)
+    message = "production mode refuses to grade without: seccomp"
+    assert result == GradeResult("fx-grader", "sample", "sandbox error", 0, 2, 0.0, 0, 0.0,
+                                 [Verdict(n, "sandbox error", message)
+                                  for n in names("sample")], [])
+    assert len(sandbox.calls) == 1
+    assert [(r.name, r.levelno, r.getMessage()) for r in caplog.records] == [
+        (LOGGER, logging.ERROR, "grading fx-grader refused: " + message)]
+
+
+def test_other_sandbox_failures_are_not_swallowed():
+    with pytest.raises(OSError, match="disk full"):
+        grade(TASK, "code", sandbox=StandIn(OSError("disk full")))
+
+
+def test_the_default_sandbox_is_made_once():
+    grader.default_sandbox.cache_clear()
+    try:
+        first = grader.default_sandbox()
+        assert isinstance(first, Sandbox) and grader.default_sandbox() is first
+    finally:
+        grader.default_sandbox.cache_clear()
+
+
+def test_the_support_files_are_read_once():
+    grader._support_files.cache_clear()
+    files = grader._support_files()
+    assert grader._support_files() is files
+    assert set(files) == {"_harness.py", "_codec.py"}
+    assert asdict(Verdict("a", "passed")) == {"name": "a", "status": "passed", "message": "",
+                                              "time_ms": None, "stdout": "", "stderr": ""}
