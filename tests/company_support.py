@@ -2,7 +2,7 @@
 the delivery services."""
 from sqlmodel import Session
 
-from assessment.services import coding, delivery
+from assessment.services import answering, coding, delivery
 
 ANSWERS = {"single_choice": {"choice": "a"}, "multiple_choice": {"choices": ["a"]}, "numeric": {"value": "1"}}
 OTHER_ANSWERS = {"single_choice": {"choice": "b"}, "multiple_choice": {"choices": ["b"]}, "numeric": {"value": "2"}}
@@ -24,6 +24,6 @@ def complete_attempt(session: Session, token: str, answers: dict = ANSWERS, code
             coding.submit_code(session=session, attempt=attempt, response_id=state.response.id, code=code,
                                grace_seconds=3)
         else:
-            delivery.save_answer(session=session, attempt=attempt, response_id=state.response.id,
-                                 payload=answers[state.item.type], seq=1, final=True, grace_seconds=3)
+            answering.save_answer(session=session, attempt=attempt, response_id=state.response.id,
+                                  payload=answers[state.item.type], seq=1, final=True, grace_seconds=3)
     raise AssertionError("the attempt did not finish")

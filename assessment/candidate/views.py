@@ -8,14 +8,14 @@ from assessment.candidate import bp
 from assessment.db import get_session
 from assessment.errors import error_response
 from assessment.security import BadBody, load_json_object
-from assessment.services import coding, delivery, integrity, reports
+from assessment.services import answering, coding, delivery, integrity, reports
 from assessment.workers import grading_queue
 
 
 @bp.url_value_preprocessor
 def _load_invitation(endpoint, values):
     """Every /t/<token> route resolves its invitation here, so no route can forget the check
-    (the answer route in the save's own transaction: `delivery.save_answer_for_link`)."""
+    (the answer route in the save's own transaction: `answering.save_answer_for_link`)."""
     if values is None or "token" not in values:
         return
     g.token = values.pop("token")
@@ -127,8 +127,8 @@ def _answer_request() -> tuple[int, dict, int, bool]:
 @bp.post("/t/<token>/answer")
 def t_answer():
     response_id, payload, seq, final = _answer_request()
-    result = delivery.save_answer_for_link(session=get_session(), token=g.token, response_id=response_id,
-                                           payload=payload, seq=seq, final=final, shown=True, grace_seconds=_grace())
+    result = answering.save_answer_for_link(session=get_session(), token=g.token, response_id=response_id,
+                                            payload=payload, seq=seq, final=final, shown=True, grace_seconds=_grace())
     if request.is_json:
         return jsonify(saved=True, seq=result.saved_seq, final=result.final, value=result.saved_value,
                        next=url_for("candidate.t_home"))

@@ -22,7 +22,7 @@ from assessment.grading.grader import GradeResult
 from assessment.grading.pool import QueueFull
 from assessment.models import Attempt, CodeRun, Event, Item, Response, SectionAttempt, utcnow
 from assessment.models.delivery import CodeRunKind, CodeRunStatus, ResponseStatus, SectionStatus
-from assessment.services import delivery
+from assessment.services import answering, delivery
 from assessment.services.delivery import DeliveryError
 from assessment.services.failures import ErrorKind
 from assessment.services.transactions import write_transaction
@@ -57,13 +57,13 @@ def _check_code(code) -> str:
 def _open_code_response(session: Session, attempt: Attempt, response_id, *, grace_seconds: float,
                         now: dt.datetime) -> tuple[Response, Item, SectionAttempt]:
     """Under the attempt's lock: the attempt's coding item on screen, within its deadline."""
-    response, part, item = delivery.find_response(session=session, attempt=attempt, response_id=response_id)
+    response, part, item = answering.find_response(session=session, attempt=attempt, response_id=response_id)
     if item.type != "code":
         raise DeliveryError("response_id: this item is not a coding item")
     if response.status != ResponseStatus.PRESENTED:
         raise DeliveryError("This item is already closed; its code can no longer change.", kind=ErrorKind.CONFLICT)
-    delivery.enforce_deadline(session=session, section_attempt=part, response=response,
-                              grace_seconds=grace_seconds, now=now, final=True)
+    answering.enforce_deadline(session=session, section_attempt=part, response=response,
+                               grace_seconds=grace_seconds, now=now, final=True)
     return response, item, part
 
 

@@ -1,4 +1,5 @@
-"""Taking a test: invitations, attempts, the server clock, presenting items, saving answers.
+"""Taking a test: invitations, attempts, the server clock, presenting items and closing
+sections (saving answers is in `answering`).
 
 Every function here re-checks the clock: a section whose deadline has passed is closed on the
 next request that touches it (and by the periodic sweep when nobody comes back).
@@ -21,8 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, func, select
 
-from assessment.content.answers import AnswerError, is_blank, parse_answer, score_answer
-from assessment.content.coding import MAX_CODE_CHARS
+from assessment.content.answers import is_blank, score_answer
 from assessment.models import (
     Assessment,
     AssessmentSection,
@@ -120,20 +120,20 @@ def create_invitation(*, session: Session, assessment: Assessment, email: str | 
 
 
 #: The invitation a link names: its token's hash, not revoked (a revoked invitation is no
-#: invitation: the same 404 as a link that never existed). Bound to `_token_hash(token)`.
-_LIVE_TOKEN = (Invitation.token_hash == sa.bindparam("token_hash")) & Invitation.revoked_at.is_(None)
+#: invitation: the same 404 as a link that never existed). Bound to `token_params(token)`.
+LIVE_TOKEN = (Invitation.token_hash == sa.bindparam("token_hash")) & Invitation.revoked_at.is_(None)
 
 
-def _token_hash(token: str) -> dict | None:
-    """The parameters of `_LIVE_TOKEN` for a token, or None for a token no link can have."""
+def token_params(token: str) -> dict | None:
+    """The parameters of `LIVE_TOKEN` for a token, or None for a token no link can have."""
     if not token or len(token) > 128:
         return None
     return {"token_hash": hash_token(token)}
 
 
 def find_invitation(*, session: Session, token: str) -> Invitation | None:
-    params = _token_hash(token)
-    return session.exec(select(Invitation).where(_LIVE_TOKEN), params=params).first() if params else None
+    params = token_params(token)
+    return session.exec(select(Invitation).where(LIVE_TOKEN), params=params).first() if params else None
 
 
 @dataclass
@@ -151,13 +151,13 @@ INVALID_LINK = "This test link is not valid. Check that you copied the whole lin
 _OPEN_VISIT = (select(Invitation, Assessment, Attempt)
                .join(Assessment, Assessment.id == Invitation.assessment_id)
                .outerjoin(Attempt, Attempt.invitation_id == Invitation.id)
-               .where(_LIVE_TOKEN))
+               .where(LIVE_TOKEN))
 
 
 def open_invitation(*, session: Session, token: str) -> Visit:
     """Every candidate request starts here: one query for the invitation, its assessment and
     the attempt if begun."""
-    params, row = _token_hash(token), None
+    params, row = token_params(token), None
     if params is not None:
         row = session.exec(_OPEN_VISIT, params=params).first()
     if row is None:
@@ -508,228 +508,6 @@ def shown_options(item: Item, response: Response) -> list[dict]:
     chosen = set(saved.get("choices") or []) | ({saved["choice"]} if saved.get("choice") else set())
     return [{"value": str(n), "text": by_id[oid]["text"], "checked": oid in chosen}
             for n, oid in enumerate(response.option_order or [], start=1)]
-
-
-def _from_shown(order: list | None, item_type: str, payload: dict) -> dict:
-    """Map the page's option values (shown positions) back to the bank's option ids."""
-    order = order or []
-
-    def option(value, field: str):
-        if isinstance(value, str) and value.isdigit() and 1 <= int(value) <= len(order):
-            return order[int(value) - 1]
-        raise AnswerError(f"answer.{field}: {str(value)[:40]!r} is not an option of this item")
-
-    if item_type == "single_choice" and payload.get("choice") not in (None, ""):
-        return {**payload, "choice": option(payload["choice"], "choice")}
-    if item_type == "multiple_choice" and payload.get("choices") is not None:
-        choices = payload["choices"]
-        if isinstance(choices, str):
-            choices = [choices]
-        if not isinstance(choices, list):
-            raise AnswerError("answer.choices: must be a list of options")
-        return {**payload, "choices": [option(c, "choices") for c in choices]}
-    return payload
-
-
-# --- answers ----------------------------------------------------------------------------------
-
-@dataclass
-class SaveResult:
-    """What a save stored: the answer and its seq (the newer one when a stale save was ignored)."""
-
-    response_id: int
-    answer: dict | None
-    saved_seq: int
-    final: bool
-
-    @property
-    def saved_value(self):
-        """The numeric value as stored (e.g. 0.5 for "0,5"), so the page can show what counts."""
-        return (self.answer or {}).get("value")
-
-
-def check_id(value, field: str) -> int:
-    """An id from a request: a whole number in the column's range, else a clear refusal."""
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise DeliveryError(f"{field}: must be a whole number")
-    if not 1 <= value <= MAX_ID:
-        raise DeliveryError(f"{field}: out of range (1 to {MAX_ID})")
-    return value
-
-
-def find_response(*, session: Session, attempt: Attempt, response_id) -> tuple[Response, SectionAttempt, Item]:
-    """The attempt's own presented item, its section and item; NOT_FOUND for anything else."""
-    check_id(response_id, "response_id")
-    row = session.exec(select(Response, SectionAttempt, Item)
-                       .join(SectionAttempt, SectionAttempt.id == Response.section_attempt_id)
-                       .join(Item, Item.id == Response.item_id)
-                       .where(Response.id == response_id, SectionAttempt.attempt_id == attempt.id)).first()
-    if row is None:
-        raise DeliveryError("response_id: no such item in this attempt", kind=ErrorKind.NOT_FOUND)
-    return tuple(row)
-
-
-def enforce_deadline(*, session: Session, section_attempt: SectionAttempt, response: Response,
-                     grace_seconds: float, now: dt.datetime, final: bool) -> None:
-    """Refuse anything for a closed section; past the deadline plus grace, record the late
-    answer, close the section (committed) and raise LateAnswer. Call it under `attempt_locked`."""
-    part = section_attempt
-    if part.status != SectionStatus.ACTIVE:
-        raise DeliveryError("This section is closed.", kind=ErrorKind.CONFLICT)
-    if now > part.deadline_at + dt.timedelta(seconds=grace_seconds):
-        log_event(session, part.attempt_id, "answer.late", response_id=response.id, section=part.section_id,
-                  seconds_late=round((now - part.deadline_at).total_seconds(), 3), final=final)
-        close_section(session=session, section_attempt=part, reason="time", now=now)
-        session.commit()
-        raise LateAnswer("Time is up for this section: the answer arrived after the deadline and was not counted.")
-
-
-def save_answer(*, session: Session, attempt: Attempt, response_id: int, payload: dict, seq: int, final: bool,
-                grace_seconds: float, shown: bool = False, now: dt.datetime | None = None) -> SaveResult:
-    """Save (and, when `final`, submit) an answer. Idempotent: a retried request (same seq, same
-    answer) gets the same acknowledgement; the same seq with a different answer is refused; an
-    older seq never overwrites a newer save. `shown`: the payload names options by their shown
-    positions (the page), not by the bank's option ids."""
-    _check_save(response_id, seq)
-    attempt_id = attempt.id
-    write_transaction(session)
-    return _save(session, attempt_id, response_id, payload, seq, final, grace_seconds, shown, now or utcnow())
-
-
-#: The attempt of a link, locked (FOR UPDATE OF attempt on PostgreSQL; on SQLite the write
-#: transaction is the lock), by the rule of `_LIVE_TOKEN`; `_LINK` tells why there is none.
-_LOCKED_ATTEMPT_OF_LINK = (sa.select(Attempt.id).join(Invitation, Invitation.id == Attempt.invitation_id)
-                           .where(_LIVE_TOKEN).with_for_update(of=Attempt))
-_LINK = sa.select(Invitation.id).where(_LIVE_TOKEN)
-
-
-def save_answer_for_link(*, session: Session, token: str, response_id: int, payload: dict, seq: int, final: bool,
-                         grace_seconds: float, shown: bool = False, now: dt.datetime | None = None) -> SaveResult:
-    """`save_answer` for the attempt a candidate's link names, found and locked by the save's
-    first statement: the answer route is most of the traffic, and a separate lookup of the visit
-    first (its own transaction, three ORM objects) cost as much as the save."""
-    params = _token_hash(token)
-    if params is None:
-        raise DeliveryError(INVALID_LINK, kind=ErrorKind.NOT_FOUND)
-    _check_save(response_id, seq)
-    write_transaction(session)
-    connection = session.connection()
-    attempt_id = connection.execute(_LOCKED_ATTEMPT_OF_LINK, params).scalar()
-    if attempt_id is None:
-        link = connection.execute(_LINK, params).first()
-        session.rollback()
-        if link is None:
-            raise DeliveryError(INVALID_LINK, kind=ErrorKind.NOT_FOUND)
-        raise DeliveryError("Begin the test first.", kind=ErrorKind.CONFLICT)
-    return _save(session, attempt_id, response_id, payload, seq, final, grace_seconds, shown, now or utcnow(),
-                 locked=True)
-
-
-def _check_save(response_id, seq) -> None:
-    check_id(response_id, "response_id")
-    if isinstance(seq, bool) or not isinstance(seq, int) or not 0 <= seq <= MAX_ID:
-        raise DeliveryError("seq: out of range")
-
-
-def _save(session: Session, attempt_id: int, response_id: int, payload: dict, seq: int, final: bool,
-          grace_seconds: float, shown: bool, now: dt.datetime, locked: bool = False) -> SaveResult:
-    """`save_answer`'s work, in the write transaction the caller began (ids and seq checked;
-    `locked`: the caller already holds the attempt's lock in it)."""
-    if not final:
-        saved = _save_draft(session, attempt_id, response_id, payload, seq, shown, grace_seconds, now, locked)
-        if saved is not None:
-            return saved
-    with attempt_locked(session, attempt_id) as attempt:
-        response, part, item = find_response(session=session, attempt=attempt, response_id=response_id)
-        if item.type == "code":
-            answer = _code_answer(payload)
-        else:
-            answer = parse_answer(item.type, item.body, _from_shown(response.option_order, item.type, payload) if shown else payload)
-        if response.status != ResponseStatus.PRESENTED:
-            if final and response.status == ResponseStatus.ANSWERED and response.save_seq == seq \
-                    and response.answer == answer:
-                return SaveResult(response.id, response.answer, response.save_seq, True)  # a retry of the submit we already took
-            raise DeliveryError("This item is already closed; its answer can no longer change.",
-                                kind=ErrorKind.CONFLICT)
-        enforce_deadline(session=session, section_attempt=part, response=response, grace_seconds=grace_seconds,
-                         now=now, final=final)
-        if final and item.type == "code":
-            raise DeliveryError("Code is submitted with the Submit button, which grades it.")
-        if seq < response.save_seq:
-            return SaveResult(response.id, response.answer, response.save_seq, False)  # stale retry: the newer save stands
-        if seq == response.save_seq and seq > 0:
-            if response.answer != answer:  # not a retry: a different answer under a used number
-                raise DeliveryError(f"seq: {seq} was already used for a different answer; reload the page.",
-                                    kind=ErrorKind.CONFLICT)
-            if not final:
-                return SaveResult(response.id, response.answer, seq, False)  # the same save, retried
-        response.answer, response.save_seq, response.saved_at = answer, seq, now
-        if final:
-            response.score = score_answer(item.type, item.body, answer).score
-            response.status, response.answered_at = ResponseStatus.ANSWERED, now
-            session.flush()
-            present_next_item(session=session, attempt=attempt, section_attempt=part, now=now)
-    return SaveResult(response.id, answer, seq, final)
-
-
-#: The autosave's statements (`_save_draft`), built once: SQLAlchemy then reuses their compiled form.
-_RESPONSE, _PART, _ITEM, _ATTEMPT = (Response.__table__, SectionAttempt.__table__, Item.__table__,
-                                     Attempt.__table__)
-_LOCK_ATTEMPT = sa.select(_ATTEMPT.c.id).where(_ATTEMPT.c.id == sa.bindparam("attempt_id")).with_for_update()
-_READ_DRAFT = (sa.select(_RESPONSE.c.status, _RESPONSE.c.save_seq, _RESPONSE.c.row_version, _RESPONSE.c.option_order,
-                         _ITEM.c.type, _ITEM.c.body, _PART.c.status.label("part_status"), _PART.c.deadline_at)
-               .join(_PART, _PART.c.id == _RESPONSE.c.section_attempt_id)
-               .join(_ITEM, _ITEM.c.id == _RESPONSE.c.item_id)
-               .where(_RESPONSE.c.id == sa.bindparam("response_id"), _PART.c.attempt_id == sa.bindparam("attempt_id")))
-_WRITE_DRAFT = (_RESPONSE.update()
-                .where(_RESPONSE.c.id == sa.bindparam("response_id"), _RESPONSE.c.row_version == sa.bindparam("version"))
-                .values(answer=sa.bindparam("new_answer"), save_seq=sa.bindparam("new_seq"),
-                        saved_at=sa.bindparam("new_saved_at"), row_version=sa.bindparam("new_version")))
-
-
-def _save_draft(session: Session, attempt_id: int, response_id: int, payload: dict, seq: int, shown: bool,
-                grace_seconds: float, now: dt.datetime, locked: bool = False) -> SaveResult | None:
-    """The common autosave (a newer draft of an open item, in time) under the attempt's lock, in
-    statements built once: the lock (unless `locked`: the caller took it), one read, one UPDATE
-    by id and row version. The ORM's version of the same steps is most of an autosave's CPU,
-    and autosaves are most of the traffic. Anything else (a retry, a stale or reused seq, a closed item or section, a late
-    answer, an id of another attempt) returns None and is decided by `save_answer`'s general
-    path: what it decides from (status, seq, deadline) only ever moves one way, so it sees the
-    same case. Runs in the write transaction the caller began."""
-    connection = session.connection()
-    try:
-        if not locked:
-            connection.execute(_LOCK_ATTEMPT, {"attempt_id": attempt_id})
-        row = connection.execute(_READ_DRAFT, {"response_id": response_id, "attempt_id": attempt_id}).first()
-        if row is None or row.status != ResponseStatus.PRESENTED or row.part_status != SectionStatus.ACTIVE \
-                or seq <= row.save_seq or now > row.deadline_at + dt.timedelta(seconds=grace_seconds):
-            session.rollback()
-            return None
-        if row.type == "code":
-            answer = _code_answer(payload)
-        else:
-            answer = parse_answer(row.type, row.body,
-                                  _from_shown(row.option_order, row.type, payload) if shown else payload)
-        written = connection.execute(_WRITE_DRAFT, {"response_id": response_id, "version": row.row_version,
-                                                    "new_answer": answer, "new_seq": seq, "new_saved_at": now,
-                                                    "new_version": row.row_version + 1})
-        if written.rowcount != 1:  # a writer that did not take the attempt's lock changed the row
-            raise DeliveryError("Another request changed this test at the same moment; retrying.",
-                                kind=ErrorKind.BUSY)
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    return SaveResult(response_id, answer, seq, False)
-
-
-def _code_answer(payload: dict) -> dict:
-    code = payload.get("code") if isinstance(payload, dict) else None
-    if not isinstance(code, str):
-        raise AnswerError("answer.code: must be text")
-    if len(code) > MAX_CODE_CHARS:
-        raise DeliveryError(f"answer.code: longer than {MAX_CODE_CHARS} characters", kind=ErrorKind.TOO_LARGE)
-    return {"code": code}
 
 
 def sweep_expired(*, session: Session, grace_seconds: float, now: dt.datetime | None = None) -> int:

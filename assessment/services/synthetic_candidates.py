@@ -11,7 +11,7 @@ from sqlmodel import Session
 from assessment.grading.grader import GradeResult
 from assessment.models import Assessment, Attempt
 from assessment.scoring import category_probabilities
-from assessment.services import coding, delivery
+from assessment.services import answering, coding, delivery
 from assessment.services.adaptive import item_parameters
 
 #: The spread of a candidate's section abilities around their general ability.
@@ -62,6 +62,6 @@ def simulate_candidate(*, session: Session, assessment: Assessment, rng: np.rand
                 item_id=item.item_key, which="hidden", status="simulated", passed=category, total=steps,
                 score=category / steps, category=category, time_ms=0.0))
         else:
-            delivery.save_answer(session=session, attempt=attempt, response_id=response.id,
-                                 payload=_answer_for(item, category, rng), seq=1, final=True,
-                                 grace_seconds=grace_seconds)
+            answering.save_answer(session=session, attempt=attempt, response_id=response.id,
+                                  payload=_answer_for(item, category, rng), seq=1, final=True,
+                                  grace_seconds=grace_seconds)

@@ -4,7 +4,7 @@ import datetime as dt
 from sqlmodel import select
 
 from assessment.models import Event, Response
-from assessment.services import delivery
+from assessment.services import answering, delivery
 
 T0 = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 GRACE = 5.0
@@ -38,8 +38,8 @@ def on_first_item(session, **kwargs):
 
 
 def submit(session, attempt, state, payload, seq=1, now=T0):
-    return delivery.save_answer(session=session, attempt=attempt, response_id=state.response.id, payload=payload,
-                                seq=seq, final=True, grace_seconds=GRACE, now=now)
+    return answering.save_answer(session=session, attempt=attempt, response_id=state.response.id, payload=payload,
+                                 seq=seq, final=True, grace_seconds=GRACE, now=now)
 
 
 def stored(session, response_id):
@@ -76,6 +76,6 @@ def answer_until(session, attempt, part, item_type, now=T0):
         state = delivery.current_state(session=session, attempt=attempt, grace_seconds=GRACE, now=now)
         if state.item.type == item_type:
             return state.response
-        delivery.save_answer(session=session, attempt=attempt, response_id=state.response.id,
-                             payload=right(state.item), seq=seq, final=True, grace_seconds=GRACE, now=now)
+        answering.save_answer(session=session, attempt=attempt, response_id=state.response.id,
+                              payload=right(state.item), seq=seq, final=True, grace_seconds=GRACE, now=now)
     raise AssertionError(f"no {item_type} item came")

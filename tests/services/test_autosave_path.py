@@ -1,4 +1,4 @@
-"""The autosave's short path (`delivery._save_draft`) decides exactly as the general path would.
+"""The autosave's short path (`answering._save_draft`) decides exactly as the general path would.
 
 Random scripts of saves (fresh, retried, stale and reused seqs; right, wrong and invalid answers;
 final submits; times up to past the deadline plus grace) run twice on fresh attempts of the same
@@ -12,7 +12,7 @@ from service_helpers import GRACE, T0, events, on_first_item, right, start, stor
 from sqlmodel import Session, select
 
 from assessment.models import Assessment, Invitation, Response
-from assessment.services import delivery
+from assessment.services import answering, delivery
 from assessment.services.transactions import write_transaction
 
 
@@ -34,9 +34,9 @@ def _run(session, steps: list[dict], item_type: str | None = None) -> tuple[list
     outcomes = []
     for step in steps:
         try:
-            saved = delivery.save_answer(session=session, attempt=attempt, response_id=rid,
-                                         payload=answers[step["answer"]], seq=step["seq"], final=step["final"],
-                                         grace_seconds=GRACE, now=T0 + dt.timedelta(seconds=step["seconds"]))
+            saved = answering.save_answer(session=session, attempt=attempt, response_id=rid,
+                                          payload=answers[step["answer"]], seq=step["seq"], final=step["final"],
+                                          grace_seconds=GRACE, now=T0 + dt.timedelta(seconds=step["seconds"]))
             outcomes.append(("saved", saved.answer, saved.saved_seq, saved.final, saved.saved_value))
         except Exception as error:  # noqa: BLE001 - the error itself is the outcome compared
             outcomes.append((type(error).__name__, str(error), getattr(error, "kind", None)))
@@ -56,25 +56,25 @@ def test_the_short_path_and_the_general_path_decide_alike(session, monkeypatch, 
     steps = _script(random.Random(seed), deadline_offset)
     served = _run(session, steps)
     taken = []
-    original = delivery._save_draft
+    original = answering._save_draft
 
     def counting(*args):
         taken.append(args[4])  # its seq: every autosave is offered to the short path first
         return original(*args)
 
-    monkeypatch.setattr(delivery, "_save_draft", lambda *args: None)
+    monkeypatch.setattr(answering, "_save_draft", lambda *args: None)
     general = _run(session, steps)
     assert served == general, steps
-    monkeypatch.setattr(delivery, "_save_draft", counting)
+    monkeypatch.setattr(answering, "_save_draft", counting)
     assert _run(session, steps) == served
     assert taken == [s["seq"] for s in steps if not s["final"]]
 
 
 def test_a_fresh_draft_in_time_takes_the_short_path_and_is_stored(session, monkeypatch):
     attempt, _, state = on_first_item(session)
-    monkeypatch.setattr(delivery, "enforce_deadline", None)  # the general path would fail here
-    saved = delivery.save_answer(session=session, attempt=attempt, response_id=state.response.id,
-                                 payload=wrong(state.item), seq=4, final=False, grace_seconds=GRACE, now=T0)
+    monkeypatch.setattr(answering, "enforce_deadline", None)  # the general path would fail here
+    saved = answering.save_answer(session=session, attempt=attempt, response_id=state.response.id,
+                                  payload=wrong(state.item), seq=4, final=False, grace_seconds=GRACE, now=T0)
     row = stored(session, state.response.id)
     assert (saved.saved_seq, saved.final, saved.answer) == (4, False, wrong(state.item))
     assert (row.answer, row.save_seq, row.saved_at, row.row_version) == (wrong(state.item), 4, T0, 2)
@@ -84,23 +84,23 @@ def test_the_short_path_refuses_another_attempts_item_like_the_general_path(sess
     mine, _, _ = on_first_item(session)
     _, _, theirs = on_first_item(session)
     with pytest.raises(delivery.DeliveryError, match="no such item in this attempt") as refused:
-        delivery.save_answer(session=session, attempt=mine, response_id=theirs.response.id,
-                             payload=right(theirs.item), seq=1, final=False, grace_seconds=GRACE, now=T0)
+        answering.save_answer(session=session, attempt=mine, response_id=theirs.response.id,
+                              payload=right(theirs.item), seq=1, final=False, grace_seconds=GRACE, now=T0)
     assert refused.value.kind == delivery.ErrorKind.NOT_FOUND
     assert stored(session, theirs.response.id).answer is None
 
 
 def test_a_row_changed_without_the_attempts_lock_is_answered_busy_and_nothing_is_written(session, monkeypatch):
     attempt, _, state = on_first_item(session)
-    read = delivery._READ_DRAFT
+    read = answering._READ_DRAFT
     # The read sees an older row version than the table holds, as if a writer that did not take
     # the attempt's lock had changed the row between the read and the UPDATE.
-    monkeypatch.setattr(delivery, "_READ_DRAFT", read.with_only_columns(
+    monkeypatch.setattr(answering, "_READ_DRAFT", read.with_only_columns(
         *[(Response.__table__.c.row_version - 1).label("row_version") if c.name == "row_version" else c
           for c in read.selected_columns]))
     with pytest.raises(delivery.DeliveryError, match="Another request changed this test") as busy:
-        delivery.save_answer(session=session, attempt=attempt, response_id=state.response.id,
-                             payload=wrong(state.item), seq=1, final=False, grace_seconds=GRACE, now=T0)
+        answering.save_answer(session=session, attempt=attempt, response_id=state.response.id,
+                              payload=wrong(state.item), seq=1, final=False, grace_seconds=GRACE, now=T0)
     assert busy.value.kind == delivery.ErrorKind.BUSY
     row = session.exec(select(Response).where(Response.id == state.response.id)).one()
     assert (row.answer, row.save_seq, row.row_version) == (None, 0, 1)
@@ -112,27 +112,27 @@ def test_a_save_by_link_takes_the_links_attempt_and_refuses_what_open_invitation
     state = delivery.current_state(session=session, attempt=attempt, grace_seconds=GRACE, now=T0)
     save = dict(session=session, response_id=state.response.id, payload=wrong(state.item), grace_seconds=GRACE,
                 now=T0)
-    saved = delivery.save_answer_for_link(token=token, seq=1, final=False, **save)
+    saved = answering.save_answer_for_link(token=token, seq=1, final=False, **save)
     assert (saved.response_id, saved.answer, stored(session, state.response.id).save_seq) == (
         state.response.id, wrong(state.item), 1)
-    final = delivery.save_answer_for_link(token=token, seq=2, final=True, **save)
+    final = answering.save_answer_for_link(token=token, seq=2, final=True, **save)
     assert final.final and stored(session, state.response.id).status == "answered"
     assert session.get(type(part), part.id).attempt_id == attempt.id
     for bad in ("", token + "x", "x" * 129):
         with pytest.raises(delivery.DeliveryError) as refused:
-            delivery.save_answer_for_link(token=bad, seq=3, final=False, **save)
+            answering.save_answer_for_link(token=bad, seq=3, final=False, **save)
         assert (str(refused.value), refused.value.kind) == (delivery.INVALID_LINK, delivery.ErrorKind.NOT_FOUND)
     invitation = session.exec(select(Invitation).where(Invitation.id == attempt.invitation_id)).one()
     not_begun = delivery.create_invitation(session=session, assessment=session.get(Assessment, invitation.assessment_id),
                                            email="later@example.org")[1]
     with pytest.raises(delivery.DeliveryError, match="^Begin the test first.$") as early:
-        delivery.save_answer_for_link(token=not_begun, seq=3, final=False, **save)
+        answering.save_answer_for_link(token=not_begun, seq=3, final=False, **save)
     assert early.value.kind == delivery.ErrorKind.CONFLICT
     invitation = session.get(Invitation, invitation.id)
     invitation.revoked_at = T0
     session.commit()
     with pytest.raises(delivery.DeliveryError, match="This test link is not valid"):
-        delivery.save_answer_for_link(token=token, seq=3, final=False, **save)
+        answering.save_answer_for_link(token=token, seq=3, final=False, **save)
     assert stored(session, state.response.id).save_seq == 2  # nothing written by the refusals
     # A refusal leaves no write transaction open: another connection can write at once.
     other = Session(session.get_bind())

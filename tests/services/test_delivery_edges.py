@@ -17,7 +17,7 @@ from assessment.models import (
     Response,
     SectionAttempt,
 )
-from assessment.services import coding, delivery
+from assessment.services import answering, coding, delivery
 from assessment.services.delivery import DeliveryError
 
 
@@ -111,9 +111,9 @@ def test_the_attempt_completes_only_when_its_last_section_closes(session):
 def test_code_saved_on_screen_at_the_close_is_submitted_for_grading(session):
     attempt, part, state = on_first_item(session, sections=("gamma",))
     saved_at = T0 + dt.timedelta(seconds=30)
-    delivery.save_answer(session=session, attempt=attempt, response_id=state.response.id,
-                         payload={"code": "def double(x):\n    return 2 * x\n"}, seq=1, final=False,
-                         grace_seconds=GRACE, now=saved_at)
+    answering.save_answer(session=session, attempt=attempt, response_id=state.response.id,
+                          payload={"code": "def double(x):\n    return 2 * x\n"}, seq=1, final=False,
+                          grace_seconds=GRACE, now=saved_at)
     assert delivery.sweep_expired(session=session, grace_seconds=GRACE, now=T0 + dt.timedelta(hours=1)) == 1
     session.expire_all()
     response = session.get(Response, state.response.id)
@@ -174,14 +174,14 @@ def test_shown_positions_at_both_ends_and_what_the_errors_name(session):
     order = state.response.option_order
     save = dict(session=session, attempt=attempt, response_id=state.response.id, final=False, shown=True,
                 grace_seconds=GRACE, now=T0)
-    assert delivery.save_answer(payload={"choice": "3"}, seq=1, **save).answer == {"choice": order[2]}
-    assert delivery.save_answer(payload={"choice": "1"}, seq=2, **save).answer == {"choice": order[0]}
+    assert answering.save_answer(payload={"choice": "3"}, seq=1, **save).answer == {"choice": order[2]}
+    assert answering.save_answer(payload={"choice": "1"}, seq=2, **save).answer == {"choice": order[0]}
     assert stored(session, state.response.id).answer == {"choice": order[0]}
-    blank = delivery.save_answer(payload={"choice": ""}, seq=3, **save)
+    blank = answering.save_answer(payload={"choice": ""}, seq=3, **save)
     assert blank.answer == stored(session, state.response.id).answer == {"choice": None}
     long_value = "9" * 50
     with pytest.raises(AnswerError) as raised:
-        delivery.save_answer(payload={"choice": long_value}, seq=4, **save)
+        answering.save_answer(payload={"choice": long_value}, seq=4, **save)
     assert str(raised.value) == f"answer.choice: {'9' * 40!r} is not an option of this item"
     assert delivery.shown_options(state.item, stored(session, state.response.id)) == [
         {"value": str(n), "text": o, "checked": False}
@@ -199,10 +199,10 @@ def test_multiple_choice_errors_name_their_field(session):
     save = dict(session=session, attempt=attempt, response_id=state.response.id, final=False, shown=True,
                 grace_seconds=GRACE, now=T0)
     with pytest.raises(AnswerError) as raised:
-        delivery.save_answer(payload={"choices": ["1", "7"]}, seq=1, **save)
+        answering.save_answer(payload={"choices": ["1", "7"]}, seq=1, **save)
     assert str(raised.value) == "answer.choices: '7' is not an option of this item"
     with pytest.raises(AnswerError) as not_list:
-        delivery.save_answer(payload={"choices": 3}, seq=1, **save)
+        answering.save_answer(payload={"choices": 3}, seq=1, **save)
     assert str(not_list.value) == "answer.choices: must be a list of options"
 
 
@@ -211,9 +211,9 @@ def test_a_numeric_answer_from_the_page_ignores_a_stray_choice_field(session):
     submit(session, attempt, state, right(state.item))
     state = delivery.current_state(session=session, attempt=attempt, grace_seconds=GRACE, now=T0)
     assert state.item.type == "numeric" and delivery.shown_options(state.item, state.response) == []
-    saved = delivery.save_answer(session=session, attempt=attempt, response_id=state.response.id,
-                                 payload={"value": "6", "choice": "2"}, seq=1, final=False, shown=True,
-                                 grace_seconds=GRACE, now=T0)
+    saved = answering.save_answer(session=session, attempt=attempt, response_id=state.response.id,
+                                  payload={"value": "6", "choice": "2"}, seq=1, final=False, shown=True,
+                                  grace_seconds=GRACE, now=T0)
     assert saved.answer == stored(session, state.response.id).answer == {"value": 6.0}
 
 
@@ -248,13 +248,13 @@ def test_refusals_say_exactly_what_is_wrong(session):
         delivery.start_section(session=session, attempt=attempt, position=1, now=T0)
     assert str(early.value) == "section: finish the current section first"
     with pytest.raises(DeliveryError) as seq:
-        delivery.save_answer(session=session, attempt=attempt, response_id=state.response.id, payload={}, seq=-1,
-                             final=False, grace_seconds=GRACE, now=T0)
+        answering.save_answer(session=session, attempt=attempt, response_id=state.response.id, payload={}, seq=-1,
+                              final=False, grace_seconds=GRACE, now=T0)
     assert str(seq.value) == "seq: out of range"
     for bad, message in ((True, "response_id: must be a whole number"),
                          (delivery.MAX_ID, "response_id: no such item in this attempt")):
         with pytest.raises(DeliveryError) as raised:
-            delivery.find_response(session=session, attempt=attempt, response_id=bad)
+            answering.find_response(session=session, attempt=attempt, response_id=bad)
         assert str(raised.value) == message
     submit(session, attempt, state, right(state.item))
     with pytest.raises(DeliveryError) as closed_item:
@@ -263,8 +263,8 @@ def test_refusals_say_exactly_what_is_wrong(session):
     nxt = delivery.current_state(session=session, attempt=attempt, grace_seconds=GRACE, now=T0)
     late_at = part.deadline_at + dt.timedelta(seconds=GRACE + 0.12345)
     with pytest.raises(DeliveryError) as late:
-        delivery.save_answer(session=session, attempt=attempt, response_id=nxt.response.id, payload=right(nxt.item),
-                             seq=1, final=False, grace_seconds=GRACE, now=late_at)
+        answering.save_answer(session=session, attempt=attempt, response_id=nxt.response.id, payload=right(nxt.item),
+                              seq=1, final=False, grace_seconds=GRACE, now=late_at)
     assert str(late.value) == ("Time is up for this section: the answer arrived after the deadline and was not "
                                "counted.")
     [event] = _event_rows(session, "answer.late")
@@ -273,8 +273,8 @@ def test_refusals_say_exactly_what_is_wrong(session):
     closed = session.get(SectionAttempt, part.id)
     assert closed.closed_at == late_at
     with pytest.raises(DeliveryError) as section_closed:
-        delivery.enforce_deadline(session=session, section_attempt=closed, response=nxt.response,
-                                  grace_seconds=GRACE, now=late_at, final=False)
+        answering.enforce_deadline(session=session, section_attempt=closed, response=nxt.response,
+                                   grace_seconds=GRACE, now=late_at, final=False)
     assert str(section_closed.value) == "This section is closed."
     assert [e.attempt_id for e in _event_rows(session, "attempt.started")] == [attempt.id]
     assert [e.attempt_id for e in _event_rows(session, "section.started")] == [attempt.id]
@@ -310,18 +310,18 @@ def test_a_company_assessment_belongs_to_its_company(session):
 def test_saves_acknowledge_with_the_response_and_whether_it_was_final(session):
     attempt, _, state = on_first_item(session)
     save = dict(session=session, attempt=attempt, response_id=state.response.id, grace_seconds=GRACE, now=T0)
-    delivery.save_answer(payload=right(state.item), seq=2, final=False, **save)
-    stale = delivery.save_answer(payload=right(state.item), seq=1, final=True, **save)
+    answering.save_answer(payload=right(state.item), seq=2, final=False, **save)
+    stale = answering.save_answer(payload=right(state.item), seq=1, final=True, **save)
     assert stale.response_id == state.response.id and stale.final is False
-    retried = delivery.save_answer(payload=right(state.item), seq=2, final=False, **save)
+    retried = answering.save_answer(payload=right(state.item), seq=2, final=False, **save)
     assert retried.response_id == state.response.id and retried.final is False
-    final = delivery.save_answer(payload=right(state.item), seq=3, final=True, **save)
-    again = delivery.save_answer(payload=right(state.item), seq=3, final=True, **save)
+    final = answering.save_answer(payload=right(state.item), seq=3, final=True, **save)
+    again = answering.save_answer(payload=right(state.item), seq=3, final=True, **save)
     assert again.response_id == final.response_id == state.response.id and again.final is True
     code_attempt, _, code_state = on_first_item(session, sections=("gamma",))
     with pytest.raises(DeliveryError) as code:
-        delivery.save_answer(session=session, attempt=code_attempt, response_id=code_state.response.id,
-                             payload={"code": "x = 1"}, seq=1, final=True, grace_seconds=GRACE, now=T0)
+        answering.save_answer(session=session, attempt=code_attempt, response_id=code_state.response.id,
+                              payload={"code": "x = 1"}, seq=1, final=True, grace_seconds=GRACE, now=T0)
     assert str(code.value) == "Code is submitted with the Submit button, which grades it."
 
 

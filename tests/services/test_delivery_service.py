@@ -10,7 +10,7 @@ from sqlmodel import select
 from assessment.content.answers import AnswerError
 from assessment.content.coding import MAX_CODE_CHARS
 from assessment.models import AssessmentSection, Invitation, Item, Response, SectionAttempt
-from assessment.services import delivery
+from assessment.services import answering, delivery
 from assessment.services.delivery import DeliveryError, ErrorKind, LateAnswer
 
 # --- assessments, invitations, practice -------------------------------------------------------
@@ -156,17 +156,17 @@ def test_options_are_shuffled_per_attempt_and_shown_by_position_only(session):
     shown = delivery.shown_options(state.item, state.response)
     assert shown == [{"value": str(n), "text": texts[oid], "checked": False} for n, oid in enumerate(order, 1)]
     position_of_key = str(order.index("a") + 1)
-    result = delivery.save_answer(session=session, attempt=attempt, response_id=state.response.id,
-                                  payload={"choice": position_of_key}, seq=1, final=False, shown=True,
-                                  grace_seconds=GRACE, now=T0)
+    result = answering.save_answer(session=session, attempt=attempt, response_id=state.response.id,
+                                   payload={"choice": position_of_key}, seq=1, final=False, shown=True,
+                                   grace_seconds=GRACE, now=T0)
     assert result.answer == stored(session, state.response.id).answer == {"choice": "a"}
     assert result.saved_value is None
     assert [o["checked"] for o in delivery.shown_options(state.item, stored(session, state.response.id))] == [
         oid == "a" for oid in order]
     for bad in ("0", "4", "a", 1):
         with pytest.raises(AnswerError, match="is not an option of this item"):
-            delivery.save_answer(session=session, attempt=attempt, response_id=state.response.id,
-                                 payload={"choice": bad}, seq=2, final=False, shown=True, grace_seconds=GRACE, now=T0)
+            answering.save_answer(session=session, attempt=attempt, response_id=state.response.id,
+                                  payload={"choice": bad}, seq=2, final=False, shown=True, grace_seconds=GRACE, now=T0)
 
 
 def test_multiple_choice_positions_map_back_to_option_ids(session):
@@ -177,14 +177,14 @@ def test_multiple_choice_positions_map_back_to_option_ids(session):
     item = session.get(Item, response.item_id)
     save = dict(session=session, attempt=attempt, response_id=response.id, final=False, shown=True,
                 grace_seconds=GRACE, now=T0)
-    one = delivery.save_answer(payload={"choices": str(order.index("c") + 1)}, seq=1, **save)
+    one = answering.save_answer(payload={"choices": str(order.index("c") + 1)}, seq=1, **save)
     assert one.answer == stored(session, response.id).answer == {"choices": ["c"]}
-    both = delivery.save_answer(payload={"choices": [str(order.index(k) + 1) for k in ("c", "a")]}, seq=2, **save)
+    both = answering.save_answer(payload={"choices": [str(order.index(k) + 1) for k in ("c", "a")]}, seq=2, **save)
     assert both.answer == stored(session, response.id).answer == {"choices": ["a", "c"]}
     assert sum(o["checked"] for o in delivery.shown_options(item, stored(session, response.id))) == 2
     with pytest.raises(AnswerError, match="must be a list of options"):
-        delivery.save_answer(payload={"choices": {"1": True}}, seq=3, **save)
-    unchanged = delivery.save_answer(payload={"other": 1}, seq=3, **save)
+        answering.save_answer(payload={"choices": {"1": True}}, seq=3, **save)
+    unchanged = answering.save_answer(payload={"other": 1}, seq=3, **save)
     assert unchanged.answer == stored(session, response.id).answer == {"choices": []}
 
 
@@ -194,24 +194,24 @@ def test_saves_are_idempotent_ordered_and_final_answers_are_scored(session):
     attempt, _, state = on_first_item(session)
     rid, item = state.response.id, state.item
     save = dict(session=session, attempt=attempt, response_id=rid, grace_seconds=GRACE, now=T0)
-    first = delivery.save_answer(payload=wrong(item), seq=2, final=False, **save)
+    first = answering.save_answer(payload=wrong(item), seq=2, final=False, **save)
     row = stored(session, rid)
     assert (first.saved_seq, first.final, row.save_seq, row.saved_at, row.answer) == (2, False, 2, T0, wrong(item))
-    stale = delivery.save_answer(payload=right(item), seq=1, final=False, **save)
+    stale = answering.save_answer(payload=right(item), seq=1, final=False, **save)
     assert stale.saved_seq == 2 and stale.answer == stored(session, rid).answer == wrong(item)
-    retried = delivery.save_answer(payload=wrong(item), seq=2, final=False, **save)
+    retried = answering.save_answer(payload=wrong(item), seq=2, final=False, **save)
     assert retried.saved_seq == 2 and not retried.final
     with pytest.raises(DeliveryError, match="seq: 2 was already used for a different answer") as reused:
-        delivery.save_answer(payload=right(item), seq=2, final=False, **save)
+        answering.save_answer(payload=right(item), seq=2, final=False, **save)
     assert reused.value.kind == ErrorKind.CONFLICT
-    final = delivery.save_answer(payload=right(item), seq=3, final=True, **save)
+    final = answering.save_answer(payload=right(item), seq=3, final=True, **save)
     row = stored(session, rid)
     assert final.final and row.status == "answered" and row.score == 1.0 and row.answered_at == T0
-    again = delivery.save_answer(payload=right(item), seq=3, final=True, **save)  # the submit, retried
+    again = answering.save_answer(payload=right(item), seq=3, final=True, **save)  # the submit, retried
     assert again.final and again.saved_seq == 3
     for payload, seq, is_final in ((right(item), 4, True), (wrong(item), 3, True), (right(item), 3, False)):
         with pytest.raises(DeliveryError, match="already closed") as closed:
-            delivery.save_answer(payload=payload, seq=seq, final=is_final, **save)
+            answering.save_answer(payload=payload, seq=seq, final=is_final, **save)
         assert closed.value.kind == ErrorKind.CONFLICT
     following = delivery.current_state(session=session, attempt=attempt, grace_seconds=GRACE, now=T0)
     assert following.response.position == 1 and following.item.item_key == "alpha-q03"
@@ -220,13 +220,13 @@ def test_saves_are_idempotent_ordered_and_final_answers_are_scored(session):
 def test_a_final_save_with_the_same_seq_as_the_last_autosave_submits_it(session):
     attempt, _, state = on_first_item(session)
     save = dict(session=session, attempt=attempt, response_id=state.response.id, grace_seconds=GRACE, now=T0)
-    delivery.save_answer(payload=wrong(state.item), seq=1, final=False, **save)
-    final = delivery.save_answer(payload=wrong(state.item), seq=1, final=True, **save)
+    answering.save_answer(payload=wrong(state.item), seq=1, final=False, **save)
+    final = answering.save_answer(payload=wrong(state.item), seq=1, final=True, **save)
     row = stored(session, state.response.id)
     assert final.final and row.status == "answered" and row.score == 0.0
     seq0 = delivery.current_state(session=session, attempt=attempt, grace_seconds=GRACE, now=T0)
-    zero = delivery.save_answer(session=session, attempt=attempt, response_id=seq0.response.id,
-                                payload=right(seq0.item), seq=0, final=False, grace_seconds=GRACE, now=T0)
+    zero = answering.save_answer(session=session, attempt=attempt, response_id=seq0.response.id,
+                                 payload=right(seq0.item), seq=0, final=False, grace_seconds=GRACE, now=T0)
     assert seq0.item.type == "numeric" and zero.saved_value == float(seq0.item.body["answer"])
     assert stored(session, seq0.response.id).saved_at == T0
 
@@ -235,15 +235,15 @@ def test_a_final_save_with_the_same_seq_as_the_last_autosave_submits_it(session)
 def test_a_sequence_number_must_be_a_whole_number_in_range(session, seq):
     attempt, _ = start(session)
     with pytest.raises(DeliveryError, match="seq: out of range"):
-        delivery.save_answer(session=session, attempt=attempt, response_id=1, payload={}, seq=seq, final=False,
-                             grace_seconds=GRACE, now=T0)
+        answering.save_answer(session=session, attempt=attempt, response_id=1, payload={}, seq=seq, final=False,
+                              grace_seconds=GRACE, now=T0)
 
 
 def test_the_largest_sequence_number_is_accepted(session):
     attempt, _, state = on_first_item(session)
-    result = delivery.save_answer(session=session, attempt=attempt, response_id=state.response.id,
-                                  payload=right(state.item), seq=delivery.MAX_ID, final=False,
-                                  grace_seconds=GRACE, now=T0)
+    result = answering.save_answer(session=session, attempt=attempt, response_id=state.response.id,
+                                   payload=right(state.item), seq=delivery.MAX_ID, final=False,
+                                   grace_seconds=GRACE, now=T0)
     assert result.saved_seq == delivery.MAX_ID
 
 
@@ -253,9 +253,9 @@ def test_the_largest_sequence_number_is_accepted(session):
     (delivery.MAX_ID + 1, f"response_id: out of range (1 to {delivery.MAX_ID})")])
 def test_ids_from_requests_are_checked_before_the_database(value, message):
     with pytest.raises(DeliveryError) as raised:
-        delivery.check_id(value, "response_id")
+        answering.check_id(value, "response_id")
     assert str(raised.value) == message and raised.value.kind == ErrorKind.INVALID
-    assert delivery.check_id(1, "x") == 1 and delivery.check_id(delivery.MAX_ID, "x") == delivery.MAX_ID
+    assert answering.check_id(1, "x") == 1 and answering.check_id(delivery.MAX_ID, "x") == delivery.MAX_ID
 
 
 def test_another_attempts_response_is_not_found(session):
@@ -265,9 +265,9 @@ def test_another_attempts_response_is_not_found(session):
     their_response = delivery.current_state(session=session, attempt=theirs, grace_seconds=GRACE, now=T0).response
     for response_id in (their_response.id, delivery.MAX_ID):
         with pytest.raises(DeliveryError, match="no such item in this attempt") as raised:
-            delivery.find_response(session=session, attempt=mine, response_id=response_id)
+            answering.find_response(session=session, attempt=mine, response_id=response_id)
         assert raised.value.kind == ErrorKind.NOT_FOUND
-    response, part, item = delivery.find_response(session=session, attempt=theirs, response_id=their_response.id)
+    response, part, item = answering.find_response(session=session, attempt=theirs, response_id=their_response.id)
     assert (response.id, part.attempt_id, item.id) == (their_response.id, theirs.id, their_response.item_id)
 
 
@@ -275,12 +275,12 @@ def test_an_answer_after_the_deadline_and_grace_is_refused_and_closes_the_sectio
     attempt, part, state = on_first_item(session)
     deadline = part.deadline_at
     save = dict(session=session, attempt=attempt, response_id=state.response.id, grace_seconds=GRACE)
-    on_time = delivery.save_answer(payload=right(state.item), seq=1, final=False,
-                                   now=deadline + dt.timedelta(seconds=GRACE), **save)
+    on_time = answering.save_answer(payload=right(state.item), seq=1, final=False,
+                                    now=deadline + dt.timedelta(seconds=GRACE), **save)
     assert on_time.saved_seq == 1
     with pytest.raises(LateAnswer, match="Time is up for this section") as late:
-        delivery.save_answer(payload=wrong(state.item), seq=2, final=True,
-                             now=deadline + dt.timedelta(seconds=GRACE + 0.5), **save)
+        answering.save_answer(payload=wrong(state.item), seq=2, final=True,
+                              now=deadline + dt.timedelta(seconds=GRACE + 0.5), **save)
     assert late.value.kind == ErrorKind.CONFLICT
     assert events(session, "answer.late") == [{"response_id": state.response.id, "section": "alpha",
                                                 "seconds_late": 5.5, "final": True}]
@@ -290,8 +290,8 @@ def test_an_answer_after_the_deadline_and_grace_is_refused_and_closes_the_sectio
     response = session.get(Response, state.response.id)
     assert (response.status, response.score, response.answer) == ("answered", 1.0, right(state.item))
     with pytest.raises(DeliveryError, match="This section is closed") as closed:
-        delivery.enforce_deadline(session=session, section_attempt=part, response=response, grace_seconds=GRACE,
-                                  now=T0, final=False)
+        answering.enforce_deadline(session=session, section_attempt=part, response=response, grace_seconds=GRACE,
+                                   now=T0, final=False)
     assert closed.value.kind == ErrorKind.CONFLICT
 
 
@@ -305,8 +305,8 @@ def test_code_answers_are_text_of_bounded_size(session, payload, error, message)
     part = delivery.start_section(session=session, attempt=attempt, position=0, now=T0)
     response = answer_until(session, attempt, part, "code")
     with pytest.raises(error) as raised:
-        delivery.save_answer(session=session, attempt=attempt, response_id=response.id, payload=payload, seq=9,
-                             final=False, grace_seconds=GRACE, now=T0)
+        answering.save_answer(session=session, attempt=attempt, response_id=response.id, payload=payload, seq=9,
+                              final=False, grace_seconds=GRACE, now=T0)
     assert str(raised.value) == message
     if error is DeliveryError:
         assert raised.value.kind == ErrorKind.TOO_LARGE
@@ -317,12 +317,12 @@ def test_code_is_saved_but_not_submitted_by_the_answer_form(session):
     part = delivery.start_section(session=session, attempt=attempt, position=0, now=T0)
     response = answer_until(session, attempt, part, "code")
     code = "x" * MAX_CODE_CHARS
-    saved = delivery.save_answer(session=session, attempt=attempt, response_id=response.id, payload={"code": code},
-                                 seq=9, final=False, grace_seconds=GRACE, now=T0)
+    saved = answering.save_answer(session=session, attempt=attempt, response_id=response.id, payload={"code": code},
+                                  seq=9, final=False, grace_seconds=GRACE, now=T0)
     assert saved.answer == stored(session, response.id).answer == {"code": code} and saved.saved_value is None
     with pytest.raises(DeliveryError, match="submitted with the Submit button"):
-        delivery.save_answer(session=session, attempt=attempt, response_id=response.id, payload={"code": code},
-                             seq=10, final=True, grace_seconds=GRACE, now=T0)
+        answering.save_answer(session=session, attempt=attempt, response_id=response.id, payload={"code": code},
+                              seq=10, final=True, grace_seconds=GRACE, now=T0)
 
 
 # --- closing, scoring, pages ------------------------------------------------------------------
@@ -332,8 +332,8 @@ def test_closing_scores_saved_answers_and_drops_unanswered_items(session):
     submit(session, attempt, state, right(state.item))
     second = delivery.current_state(session=session, attempt=attempt, grace_seconds=GRACE, now=T0)
     saved_at = T0 + dt.timedelta(seconds=20)
-    delivery.save_answer(session=session, attempt=attempt, response_id=second.response.id,
-                         payload=right(second.item), seq=1, final=False, grace_seconds=GRACE, now=saved_at)
+    answering.save_answer(session=session, attempt=attempt, response_id=second.response.id,
+                          payload=right(second.item), seq=1, final=False, grace_seconds=GRACE, now=saved_at)
     end = T0 + dt.timedelta(seconds=600 + GRACE + 1)
     state = delivery.current_state(session=session, attempt=attempt, grace_seconds=GRACE, now=end)
     assert state.kind == "finished" and [p.id for p in state.just_closed] == [part.id]
@@ -354,8 +354,8 @@ def test_closing_scores_saved_answers_and_drops_unanswered_items(session):
 
 def test_a_blank_answer_on_screen_is_not_administered(session):
     attempt, part, state = on_first_item(session)
-    delivery.save_answer(session=session, attempt=attempt, response_id=state.response.id, payload={"choice": ""},
-                         seq=1, final=False, grace_seconds=GRACE, now=T0)
+    answering.save_answer(session=session, attempt=attempt, response_id=state.response.id, payload={"choice": ""},
+                          seq=1, final=False, grace_seconds=GRACE, now=T0)
     delivery.sweep_expired(session=session, grace_seconds=GRACE, now=T0 + dt.timedelta(seconds=700))
     session.expire_all()
     response = session.get(Response, state.response.id)
@@ -370,9 +370,9 @@ def test_a_fixed_section_stops_at_its_maximum_length(session):
     for seq in range(1, 6):
         state = delivery.current_state(session=session, attempt=attempt, grace_seconds=GRACE, now=T0)
         assert state.kind == "item"
-        delivery.save_answer(session=session, attempt=attempt, response_id=state.response.id,
-                             payload=wrong(state.item) if seq % 2 else right(state.item), seq=seq, final=True,
-                             grace_seconds=GRACE, now=T0)
+        answering.save_answer(session=session, attempt=attempt, response_id=state.response.id,
+                              payload=wrong(state.item) if seq % 2 else right(state.item), seq=seq, final=True,
+                              grace_seconds=GRACE, now=T0)
     assert delivery.current_state(session=session, attempt=attempt, grace_seconds=GRACE, now=T0).kind == "finished"
     session.expire_all()
     part = session.get(SectionAttempt, part.id)

@@ -7,7 +7,7 @@ from service_helpers import GRACE, SAMPLE_CODE, T0, on_first_item
 from sqlmodel import select
 
 from assessment.models import Attempt, Event, Invitation
-from assessment.services import coding, delivery, integrity
+from assessment.services import answering, coding, integrity
 
 SOLUTION = SAMPLE_CODE
 #: The same code renamed, re-spaced, commented and with another literal.
@@ -118,8 +118,8 @@ def test_near_copies_among_a_cohorts_coding_answers(session):
                            grace_seconds=GRACE, now=T0 + dt.timedelta(seconds=len(owners)))
         owners.append(attempt.invitation_id)
     attempt, _, state = on_first_item(session, sections=("gamma",))  # saved, never submitted: not compared
-    delivery.save_answer(session=session, attempt=attempt, response_id=state.response.id, payload={"code": SOLUTION},
-                         seq=1, final=False, grace_seconds=GRACE, now=T0)
+    answering.save_answer(session=session, attempt=attempt, response_id=state.response.id, payload={"code": SOLUTION},
+                          seq=1, final=False, grace_seconds=GRACE, now=T0)
     assessment_ids = [session.get(Invitation, i).assessment_id for i in owners + [attempt.invitation_id]]
     pairs = integrity.code_near_copies(session, assessment_ids)
     assert [(p["a"], p["b"], p["item"]) for p in pairs] == [(owners[0], owners[1], "gamma-double")]

@@ -9,7 +9,7 @@ import pytest
 from sqlmodel import select
 
 from assessment.models import Attempt, CodeRun, Invitation, Item, Response, SectionAttempt
-from assessment.services import coding, delivery, synthetic_candidates
+from assessment.services import answering, coding, delivery, synthetic_candidates
 
 T0 = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 
@@ -109,7 +109,8 @@ def _run_with_clock_after_start(session, monkeypatch, seconds_after_start):
     """One alpha section (10 minutes): the wall clock reads T0 until the section starts, then
     `seconds_after_start` later for every later step."""
     clock = [T0]
-    monkeypatch.setattr(delivery, "utcnow", lambda: clock[0])
+    for module in (delivery, answering):  # sections start in one, answers are saved in the other
+        monkeypatch.setattr(module, "utcnow", lambda: clock[0])
     original = delivery.start_section
 
     def start_then_jump(**kwargs):

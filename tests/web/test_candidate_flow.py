@@ -7,7 +7,7 @@ from sqlmodel import select
 from web_helpers import answer, begin, current_item, db, right_answer
 
 from assessment.models import Event, Invitation, Item, Response, SectionAttempt
-from assessment.services import delivery
+from assessment.services import answering, delivery
 from assessment.services.failures import ErrorKind
 from factories import make_assessment, make_invitation
 
@@ -447,12 +447,12 @@ def test_double_start_and_double_submit_from_two_windows_are_harmless(app, token
         response_in_second = second.get(Response, rid)  # loaded while still open
         assert response_in_second.status == "presented"
         attempt = first.exec(select(delivery.Attempt)).one()
-        delivery.save_answer(session=first, attempt=attempt, response_id=rid, payload={"choice": "a", "value": "1"},
-                             seq=1, final=True, grace_seconds=3)
+        answering.save_answer(session=first, attempt=attempt, response_id=rid, payload={"choice": "a", "value": "1"},
+                              seq=1, final=True, grace_seconds=3)
         other_attempt = second.get(delivery.Attempt, attempt.id)
         with pytest.raises(delivery.DeliveryError) as exc:
-            delivery.save_answer(session=second, attempt=other_attempt, response_id=rid,
-                                 payload={"choice": "b", "value": "2"}, seq=2, final=True, grace_seconds=3)
+            answering.save_answer(session=second, attempt=other_attempt, response_id=rid,
+                                  payload={"choice": "b", "value": "2"}, seq=2, final=True, grace_seconds=3)
         assert exc.value.kind == ErrorKind.CONFLICT
     with Session(engine) as check:
         assert len(check.exec(select(Response)).all()) == 2
