@@ -4,10 +4,12 @@ The verdict cannot be forged from inside: only the cases' inputs enter the sandb
 reports what the function returned as JSON on fd 3 (never stdout); the grader decodes those
 values without unpickling, checks the records' order, and compares with the expected values
 here.  Missing, duplicate or malformed records are errors, never passes.  Hidden-test results
-carry names and statuses only: no inputs, expected values, exception messages or output.
+carry names and statuses only: no inputs, expected values, exception messages or output; their
+messages are fixed texts, naming an exception's type only when it is a Python builtin's.
 """
 from __future__ import annotations
 
+import builtins
 import functools
 import json
 import logging
@@ -43,6 +45,8 @@ class GradeStatus(StrEnum):
 STATUSES = tuple(GradeStatus)
 LIMIT_STATUS = {"time": GradeStatus.TIME_LIMIT, "memory": GradeStatus.MEMORY_LIMIT,
                 "output": GradeStatus.OUTPUT_LIMIT, "raised": GradeStatus.ERROR}
+BUILTIN_ERRORS = frozenset(name for name, obj in vars(builtins).items()
+                           if isinstance(obj, type) and issubclass(obj, BaseException))
 
 
 @dataclass
@@ -134,6 +138,13 @@ def _text(data: bytes | str, limit: int = SHOWN_OUTPUT) -> str:
     return text + (f"\n... [{len(data) - limit} more bytes cut]" if len(data) > limit else "")
 
 
+def _builtin_error(error: str) -> str:
+    """The type name cut from "<Type>: <text>" if it is a builtin exception's, else ""."""
+    # A submission can name its own exception class anything (e.g. after the hidden inputs).
+    name = error.split(":")[0]
+    return name if name in BUILTIN_ERRORS else ""
+
+
 class _Tampered(ValueError):
     """The result channel does not follow the harness protocol."""
 
@@ -202,7 +213,11 @@ def _judge(task: CodingTask, which: str, cases, outcome: RunOutcome) -> GradeRes
         elif imported is not None:
             status = LIMIT_STATUS[imported["status"]]
             error = str(imported.get("error", ""))
-            msg = "the code could not be loaded: " + (error.split(":")[0] if hidden else error)
+            if hidden:
+                name = _builtin_error(error)
+                msg = "the code could not be loaded" + (f": {name}" if name else "")
+            else:
+                msg = f"the code could not be loaded: {error}"
             tests.append(TestResult(case.name, status, msg))
         elif i in started:
             msg = (outcome.stopped[0]["why"] if outcome.limit
@@ -234,7 +249,7 @@ def _judge_case(case, rec: dict, hidden: bool) -> TestResult:
         error = str(rec.get("error", ""))
         status = LIMIT_STATUS[rec["status"]]
         if status == "error":
-            msg = f"raised {error.split(':')[0]}" if hidden else error
+            msg = f"raised {_builtin_error(error) or 'an exception'}" if hidden else error
         else:
             msg = {"time limit": "ran past the time limit",
                    "memory limit": "ran out of memory (MemoryError)",
@@ -244,8 +259,9 @@ def _judge_case(case, rec: dict, hidden: bool) -> TestResult:
     try:
         got = codec.decode(rec["value"])
     except (codec.CodecError, RecursionError) as exc:
-        return TestResult(case.name, "error", f"the returned value is malformed: {exc}",
-                          time_ms, out, err)
+        # the reason can be submission-made (it may patch _codec in its process): sample only
+        msg = "the returned value is malformed" + ("" if hidden else f": {exc}")
+        return TestResult(case.name, "error", msg, time_ms, out, err)
     reason = compare(got, case.expected, case.tol, case.unordered)
     if reason is None:
         return TestResult(case.name, "passed", "", time_ms, out, err)

@@ -7,7 +7,8 @@ the limit hit, the signal or exit code, the captured output) and given to the ju
 is pure, so every branch can be reached exactly.  Rules from the module docstring: only the cases'
 inputs enter the sandbox; records must follow the protocol ready / (import | (start, case)* done);
 missing, duplicate or malformed records are errors, never passes; hidden results carry names and
-statuses only.
+statuses only, their messages fixed texts (an exception's type named only when it is a builtin's:
+a submission can give its own class any name, e.g. one built from the hidden inputs).
 """
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from assessment.content import codec
 from assessment.content.coding import MAX_CODE_CHARS, CodingTask, Limits
 from assessment.grading import grader
 from assessment.grading.grader import (
+    BUILTIN_ERRORS,
     SHOWN_OUTPUT,
     GradeResult,
     _judge,
@@ -383,14 +385,23 @@ def test_a_returned_value_is_decoded_not_taken_as_json():
     assert _judge_case(CASE, tup, False).message == "expected 2, got (2,)"
 
 
-def test_a_malformed_returned_value_is_an_error_with_the_codec_reason():
+def test_a_malformed_returned_value_is_an_error_with_the_codec_reason_on_sample_tests_only():
     rec = case_rec(status="returned", value={"$t": "pickle", "data": "gASV"}, time_ms=2.0,
                    stdout="o", stderr="e")
     expected = Verdict("one", "error", "the returned value is malformed: unknown tag 'pickle'",
                        2.0, "o", "e")
     assert _judge_case(CASE, rec, False) == expected
     hidden = _judge_case(CASE, rec, True)
-    assert hidden == Verdict("one", "error", expected.message, 2.0, "", "")
+    assert hidden == Verdict("one", "error", "the returned value is malformed", 2.0, "", "")
+
+
+def test_a_malformed_value_made_from_hidden_data_does_not_show_it_on_hidden_tests():
+    # the tag is submission-made: here it carries h2's inputs and expected value
+    rec = case_rec(status="returned", value={"$t": "h2 (1, 2) {'k': 'v'} -> 0.505"})
+    sample = _judge_case(CASE, rec, False).message
+    assert sample == "the returned value is malformed: unknown tag \"h2 (1, 2) {'k': 'v'} -> 0.505\""
+    h2 = TASK.cases("hidden")[1]
+    assert _judge_case(h2, rec, True) == Verdict("h2", "error", "the returned value is malformed")
 
 
 def test_a_recursion_error_while_decoding_is_an_error_too():
@@ -402,11 +413,12 @@ def test_a_recursion_error_while_decoding_is_an_error_too():
     old = sys.getrecursionlimit()
     sys.setrecursionlimit(depth + 40)   # room for the call, not for 60 levels of decode
     try:
-        result = _judge_case(CASE, rec, True)
+        sample, hidden = _judge_case(CASE, rec, False), _judge_case(CASE, rec, True)
     finally:
         sys.setrecursionlimit(old)
-    assert result.status == "error"
-    assert result.message.startswith("the returned value is malformed: maximum recursion depth")
+    assert sample.status == "error"
+    assert sample.message.startswith("the returned value is malformed: maximum recursion depth")
+    assert hidden == Verdict("one", "error", "the returned value is malformed")
 
 
 def _frames():
@@ -418,8 +430,26 @@ def _frames():
     ("raised", "ValueError: bad: x", False, "error", "ValueError: bad: x"),
     ("raised", "ValueError: bad: x", True, "error", "raised ValueError"),
     ("raised", "SystemExit: 0", True, "error", "raised SystemExit"),
+    ("raised", "ZeroDivisionError: division by zero", True, "error", "raised ZeroDivisionError"),
+    ("raised", "KeyboardInterrupt", True, "error", "raised KeyboardInterrupt"),
     ("raised", None, False, "error", ""),
-    ("raised", None, True, "error", "raised "),
+    ("raised", None, True, "error", "raised an exception"),
+    # a class the submission made: its name can carry the hidden inputs or expected values
+    ("raised", "Secret_input_42: 42", False, "error", "Secret_input_42: 42"),
+    ("raised", "Secret_input_42: 42", True, "error", "raised an exception"),
+    ("raised", "expected 0.505 for (1, 2): x", True, "error", "raised an exception"),
+    ("raised", "Secret_input_42", True, "error", "raised an exception"),
+    # only a builtin exception's exact name; nothing is evaluated
+    ("raised", "ValueError2: x", True, "error", "raised an exception"),
+    ("raised", "valueerror: x", True, "error", "raised an exception"),
+    ("raised", " ValueError: x", True, "error", "raised an exception"),
+    ("raised", "builtins.ValueError: x", True, "error", "raised an exception"),
+    ("raised", "int: 42", True, "error", "raised an exception"),
+    ("raised", "print: x", True, "error", "raised an exception"),
+    ("raised", "_Timeout: ", True, "error", "raised an exception"),
+    ("raised", "__import__('builtins').ValueError: x", True, "error", "raised an exception"),
+    ("raised", "unsupported return value: unsupported type 'set'", True, "error",
+     "raised an exception"),
     ("time", "_Timeout: ", False, "time limit", "ran past the time limit"),
     ("time", None, True, "time limit", "ran past the time limit"),
     ("memory", "MemoryError: ", True, "memory limit", "ran out of memory (MemoryError)"),
@@ -540,6 +570,44 @@ def test_a_failed_import_fails_every_test_with_its_error():
     assert hidden.stopped == [] and hidden.stdout == "" and hidden.stderr == ""
 
 
+@pytest.mark.parametrize("error, shown", [
+    ("ModuleNotFoundError: No module named 'numpyy'", ": ModuleNotFoundError"),
+    ("AttributeError", ": AttributeError"),
+    ("Exception: x", ": Exception"),
+    # a class made at import from task.json (every hidden input is in it)
+    ("Leak_1_1_2_k_v: task.json", ""),
+    ("h2=(1, 2): x", ""),
+    ("SyntaxErrors: x", ""),
+    ("object: x", ""),
+    ("_OutputLimit: ", ""),
+    ("", ""),
+])
+def test_a_failed_import_names_only_a_builtin_exception_on_hidden_tests(error, shown):
+    hidden = judge(ready(3) + line(k="import", status="raised", error=error), "hidden")
+    assert hidden.tests == [Verdict(n, "error", "the code could not be loaded" + shown)
+                            for n in names("hidden")]
+    sample = judge(ready(2) + line(k="import", status="raised", error=error), "sample")
+    assert [t.message for t in sample.tests] == ["the code could not be loaded: " + error] * 2
+
+
+def test_builtin_errors_are_the_builtin_exception_class_names():
+    assert {"ValueError", "ZeroDivisionError", "SystemExit", "KeyboardInterrupt", "BaseException",
+            "MemoryError", "UserWarning", "OSError", "IOError"} <= BUILTIN_ERRORS
+    assert not {"int", "print", "object", "True", "_Timeout", "valueerror"} & BUILTIN_ERRORS
+
+
+def test_hidden_results_show_nothing_of_a_class_named_after_the_hidden_data():
+    leak = "Leak_h2_args_1_2_expected_0_505"
+    records = (ready(3) + start(0) + line(k="case", i=0, status="raised", error=f"{leak}: 0.505")
+               + start(1) + line(k="case", i=1, status="returned", value={"$t": leak})
+               + start(2) + returned(2, "x") + done())
+    result = judge(records, "hidden", stdout=leak.encode(), stderr=leak.encode())
+    assert result.tests == [Verdict("h1", "error", "raised an exception"),
+                            Verdict("h2", "error", "the returned value is malformed"),
+                            Verdict("h3", "passed")]
+    assert leak not in str(result.to_dict()) and "0.505" not in str(result.to_dict())
+
+
 @pytest.mark.parametrize("status, expected", [
     ("time", "time limit"), ("memory", "memory limit"), ("output", "output limit"),
     ("raised", "error")])
@@ -550,9 +618,24 @@ def test_an_import_stopped_by_a_limit_has_that_status(status, expected):
                             for n in names("sample")]
 
 
-def test_an_import_error_without_a_colon_is_shown_whole_even_on_hidden_tests():
+def test_an_import_error_without_a_colon_is_shown_whole_on_sample_tests_only():
     result = judge(ready(3) + line(k="import", status="raised", error=12), "hidden")
+    assert result.tests[0].message == "the code could not be loaded"
+    result = judge(ready(2) + line(k="import", status="raised", error=12), "sample")
     assert result.tests[0].message == "the code could not be loaded: 12"
+
+
+@pytest.mark.parametrize("status, error, expected, message", [
+    ("time", "_Timeout: ", "time limit", "the code could not be loaded"),
+    ("memory", "MemoryError: ", "memory limit", "the code could not be loaded: MemoryError"),
+    ("output", "_OutputLimit: ", "output limit", "the code could not be loaded"),
+    ("output", "OSError: [Errno 27] File too large", "output limit",
+     "the code could not be loaded: OSError"),
+])
+def test_an_import_stopped_by_a_limit_on_hidden_tests(status, error, expected, message):
+    result = judge(ready(3) + line(k="import", status=status, error=error), "hidden")
+    assert result.status == expected
+    assert result.tests == [Verdict(n, expected, message) for n in names("hidden")]
 
 
 def test_a_crash_during_a_case_and_the_cases_not_run():
