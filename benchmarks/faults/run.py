@@ -26,7 +26,8 @@ from proxy import OutageProxy  # noqa: E402
 
 
 def _load_harness():
-    """The load test's candidates, stack and database checks (benchmarks/load/run.py)."""
+    """The load test's candidates, stack and database checks (benchmarks/load/: run.py imports
+    stack.py and db_checks.py)."""
     import importlib.util
 
     path = Path(__file__).resolve().parents[1] / "load" / "run.py"

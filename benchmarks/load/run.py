@@ -15,13 +15,9 @@ submission graded exactly once. Bounded in count and time; talks only to 127.0.0
 import argparse
 import http.client
 import json
-import os
 import random
 import re
 import shutil
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
@@ -30,12 +26,11 @@ import urllib.parse
 from collections import defaultdict
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-PYTHON = str(ROOT / ".venv" / "bin" / "python") if (ROOT / ".venv" / "bin" / "python").exists() else sys.executable
-CLI = [PYTHON, "-m", "assessment.cli"]
-SECTIONS = ("mathematics", "machine-learning")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from db_checks import check_database  # noqa: E402
+from stack import Stack  # noqa: E402
+
 PLAN_WAIT_POLLS = 300  # a candidate polls the study plan's status once a second for at most this long
-ITEMS_PER_SECTION = 8
 
 
 # --- HTTP client: one keep-alive connection per candidate, cookies by hand -----------------------
@@ -264,237 +259,6 @@ class Candidate:
         status, headers, _ = self.client.request("GET", link.group(1), "study-plan")
         if status != 200 or not headers.get("Content-Type", "").startswith("application/pdf"):
             self.errors.append(f"the study plan said ready, then its download answered {status}")
-
-
-# --- the stack: database, servers, nginx, queue workers ----------------------------------------
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _wait_http(port: int, path: str = "/healthz", timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            connection.request("GET", path)
-            if connection.getresponse().status == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.3)
-    raise RuntimeError(f"nothing answered on 127.0.0.1:{port}{path} within {timeout:.0f} s")
-
-
-class Stack:
-    def __init__(self, args, workdir: Path):
-        self.args, self.workdir = args, workdir
-        self.processes: list[subprocess.Popen] = []
-        self.env = {**os.environ, "ASSESSMENT_INSTANCE_PATH": str(workdir), "ASSESSMENT_SECRET_KEY": "load-" + "x" * 40,
-                    "ASSESSMENT_SESSION_COOKIE_SECURE": "false", "ASSESSMENT_SANDBOX_PRODUCTION": "false",
-                    "ASSESSMENT_SWEEP_INTERVAL_SECONDS": "5", "OPENBLAS_NUM_THREADS": "1"}
-        self.pg_database = None
-        if args.db == "postgres":
-            self.pg_database = f"load_{os.getpid()}"
-            self._pg_admin(f'CREATE DATABASE "{self.pg_database}"')
-            self.database_url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{self.pg_database}"
-        else:
-            self.database_url = f"sqlite:///{workdir / 'load.db'}"
-        self.env["DATABASE_URL"] = self.database_url
-        if args.redis:
-            self.env["ASSESSMENT_REDIS_URL"] = f"redis://127.0.0.1:6379/{args.redis_db}"
-
-    def _pg_admin(self, sql: str) -> None:
-        import psycopg
-
-        with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as connection:
-            connection.execute(sql)
-
-    def prepare(self, n: int) -> tuple[list[str], int]:
-        """Schema, bank and one assessment with n invitations; returns the tokens."""
-        subprocess.run([*CLI, "db", "upgrade"], env=self.env, check=True, capture_output=True)
-        code = f"""
-import json, os
-from pathlib import Path
-from assessment import create_app
-from assessment.content import load_bank
-from assessment.db import get_session
-from assessment.services.bank import sync_bank
-from assessment.services.delivery import create_assessment, create_invitation
-app = create_app({{"RUN_SWEEPER": False}})
-with app.app_context():
-    session = get_session()
-    sync_bank(load_bank(Path(app.config["SECTIONS_DIR"])), session=session)
-    limits = {{"time_limit_seconds": {self.args.section_seconds}, "min_items": 4, "max_items": {ITEMS_PER_SECTION}}}
-    assessment = create_assessment(session=session, title="Load test", section_ids={list(SECTIONS)!r},
-                                   overrides={{s: limits for s in {list(SECTIONS)!r}}})
-    tokens = [create_invitation(session=session, assessment=assessment, email=f"c{{i}}@load.test")[1]
-              for i in range({n})]
-    print(json.dumps({{"tokens": tokens, "assessment": assessment.id}}))
-"""
-        done = subprocess.run([PYTHON, "-c", code], env=self.env, check=True, capture_output=True, text=True)
-        result = json.loads(done.stdout.strip().splitlines()[-1])
-        return result["tokens"], result["assessment"]
-
-    def start(self) -> int:
-        if self.args.redis:
-            import redis
-
-            redis.Redis.from_url(self.env["ASSESSMENT_REDIS_URL"]).flushdb()
-            for _ in range(self.args.queue_workers):
-                self._spawn([*CLI, "worker", "--nice", str(self.args.worker_nice)], "worker")
-        ports = []
-        for index in range(self.args.servers):
-            port = _free_port()
-            self._spawn([*CLI, "serve", "--workers", str(self.args.workers), "--threads", str(self.args.threads),
-                         "--port", str(port)], f"server{index}")
-            ports.append(port)
-        for port in ports:
-            _wait_http(port)
-        if len(ports) == 1:
-            return ports[0]
-        return self._nginx(ports)
-
-    def _nginx(self, ports: list[int]) -> int:
-        nginx = shutil.which("nginx") or "/usr/sbin/nginx"
-        if not os.path.exists(nginx):
-            raise SystemExit("--servers 2 needs nginx: apt-get install -y nginx")
-        port = _free_port()
-        template = (Path(__file__).parent / "nginx.conf").read_text()
-        upstreams = "\n".join(f"        server 127.0.0.1:{p} max_fails=0;" for p in ports)
-        conf = self.workdir / "nginx.conf"
-        conf.write_text(template.replace("{{upstreams}}", upstreams).replace("{{port}}", str(port))
-                        .replace("{{workdir}}", str(self.workdir)))
-        self._spawn([nginx, "-c", str(conf), "-p", str(self.workdir), "-g", "daemon off;"], "nginx")
-        _wait_http(port)
-        return port
-
-    def _spawn(self, command: list[str], name: str) -> None:
-        log = open(self.workdir / f"{name}.log", "w")  # noqa: SIM115  closed with the process
-        self.processes.append(subprocess.Popen(command, env=self.env, stdout=log, stderr=subprocess.STDOUT,
-                                               start_new_session=True, cwd=ROOT))
-
-    def stop(self) -> None:
-        for process in self.processes:
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
-        for process in self.processes:
-            try:
-                process.wait(30)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-
-    def cpu_seconds(self) -> float:
-        """CPU time (user + system) used so far by the stack's processes (each started in its own
-        session, so its workers are found by session id) and, with --db postgres, by PostgreSQL's
-        server processes. Read from /proc: robust to other load on the machine, unlike a rate."""
-        sessions = {process.pid for process in self.processes}
-        ticks = os.sysconf("SC_CLK_TCK")
-        total = 0
-        for entry in os.listdir("/proc"):
-            if not entry.isdigit():
-                continue
-            try:
-                stat = Path(f"/proc/{entry}/stat").read_text()
-            except OSError:
-                continue  # ended meanwhile
-            name, fields = stat[stat.index("(") + 1:stat.rindex(")")], stat[stat.rindex(")") + 2:].split()
-            if int(fields[3]) in sessions or (self.pg_database and name.startswith("postgres")):
-                total += int(fields[11]) + int(fields[12])  # utime, stime
-        return total / ticks
-
-    def drop_database(self) -> None:
-        if self.pg_database:
-            self._pg_admin(f'DROP DATABASE IF EXISTS "{self.pg_database}" WITH (FORCE)')
-
-
-# --- checks on the database afterwards ------------------------------------------------------------
-
-#: What must hold after any run: (a query counting violations, what a violation is).
-INVARIANTS = (
-    ("SELECT count(*) FROM (SELECT section_attempt_id, position FROM response "
-     "GROUP BY section_attempt_id, position HAVING count(*) > 1) d", "duplicated response position(s)"),
-    ("SELECT count(*) FROM section_attempt s JOIN attempt a ON a.id = s.attempt_id "
-     "WHERE a.status = 'completed' AND s.status != 'closed'", "section(s) of finished attempts still open"),
-    ("SELECT count(*) FROM section_attempt WHERE status = 'closed' AND score IS NULL",
-     "closed section(s) without a score"),
-    ("SELECT count(*) FROM (SELECT response_id FROM code_run WHERE kind = 'hidden' AND status = 'done' "
-     "GROUP BY response_id HAVING count(*) > 1) d", "code submission(s) graded more than once"),
-)
-
-
-def check_database(database_url: str, assessment_id: int, acked: dict, wait_grading: float) -> list[str]:
-    from sqlalchemy import create_engine, text
-
-    engine = create_engine(database_url)
-    problems = []
-    with engine.connect() as connection:
-        deadline = time.monotonic() + wait_grading
-        while True:  # code submitted near the end is still being graded: wait, bounded
-            pending = connection.execute(text("SELECT count(*) FROM response WHERE status = 'submitted'")).scalar()
-            connection.commit()
-            if not pending or time.monotonic() > deadline:
-                break
-            time.sleep(1)
-        if pending:
-            problems.append(f"{pending} code submission(s) never graded")
-        rows = {row.id: row for row in connection.execute(text(
-            "SELECT r.id, r.answer, r.save_seq, r.status, r.option_order FROM response r JOIN section_attempt s "
-            "ON s.id = r.section_attempt_id JOIN attempt a ON a.id = s.attempt_id JOIN invitation i "
-            "ON i.id = a.invitation_id WHERE i.assessment_id = :a"), {"a": assessment_id})}
-        lost, examples = 0, []
-        for response_id, (seq, answer, final) in acked.items():
-            row = rows.get(response_id)
-            stored = row.answer if row is not None else None
-            if isinstance(stored, str):
-                stored = json.loads(stored)
-            order = row.option_order if row is not None else None
-            order = json.loads(order) if isinstance(order, str) else order
-            if row is None or row.save_seq < seq or (final and not _same_answer(stored, _bank_ids(answer, order))):
-                lost += 1
-                examples.append(f"response {response_id}: acknowledged seq {seq} {'final' if final else 'draft'} "
-                                f"{answer}; stored " + (f"seq {row.save_seq} {row.status} {stored}" if row else "nothing"))
-        if lost:
-            problems.append(f"{lost} acknowledged answer(s) missing or different in the database: "
-                            + " | ".join(examples[:3]))
-        for sql, message in INVARIANTS:
-            count = connection.execute(text(sql)).scalar()
-            if count:
-                problems.append(f"{count} {message}")
-    engine.dispose()
-    return problems
-
-
-def _bank_ids(answer: dict, order: list | None) -> dict:
-    """Pages carry shown positions ("1".."n"), never the bank's option ids: map them back."""
-    if not order:
-        return answer
-    shown = lambda value: order[int(value) - 1] if str(value).isdigit() and 0 < int(value) <= len(order) else value  # noqa: E731
-    if "choice" in answer:
-        return {"choice": shown(answer["choice"])}
-    if "choices" in answer:
-        return {"choices": [shown(v) for v in answer["choices"]]}
-    return answer
-
-
-def _same_answer(stored: dict | None, sent: dict) -> bool:
-    if stored is None:
-        return False
-    for key, value in sent.items():
-        if key == "value":
-            try:
-                if abs(float(stored.get("value")) - float(value)) > 1e-9:
-                    return False
-            except (TypeError, ValueError):
-                return False
-        elif key == "choices":
-            if sorted(stored.get("choices") or []) != sorted(value):
-                return False
-        elif stored.get(key) != value:
-            return False
-    return True
 
 
 # --- the stress measure: answer saves vs a trivial endpoint, no think time --------------------------
