@@ -4,8 +4,9 @@ The verdict cannot be forged from inside: only the cases' inputs enter the sandb
 reports what the function returned as JSON on fd 3 (never stdout); the grader decodes those
 values without unpickling, checks the records' order, and compares with the expected values
 here.  Missing, duplicate or malformed records are errors, never passes.  Hidden-test results
-carry names and statuses only: no inputs, expected values, exception messages or output; their
-messages are fixed texts, naming an exception's type only when it is a Python builtin's.
+carry names and statuses only: no inputs, expected values, exception messages or output.  Their
+messages are fixed texts: an exception's type is named only when it is a Python builtin's, and
+no exit code, signal or malformed value's reason is given.
 """
 from __future__ import annotations
 
@@ -202,6 +203,7 @@ def _judge(task: CodingTask, which: str, cases, outcome: RunOutcome) -> GradeRes
                         "channel or broke the harness)", outcome, stopped)
     how = (f"signal {outcome.signal}" if outcome.signal
            else f"exit code {outcome.exit_code}")
+    ended = "" if hidden else f" ({how})"  # the submission picks its exit code or signal
     stderr_text = outcome.stderr.decode("utf-8", "replace")
     crash_status = outcome.limit or ("memory limit" if "MemoryError" in stderr_text
                                      else "error")
@@ -221,10 +223,10 @@ def _judge(task: CodingTask, which: str, cases, outcome: RunOutcome) -> GradeRes
             tests.append(TestResult(case.name, status, msg))
         elif i in started:
             msg = (outcome.stopped[0]["why"] if outcome.limit
-                   else f"the process ended during this test ({how})")
+                   else f"the process ended during this test{ended}")
             tests.append(TestResult(case.name, crash_status, msg))
         else:
-            reason = f"stopped by the {outcome.limit}" if outcome.limit else f"ended ({how})"
+            reason = f"stopped by the {outcome.limit}" if outcome.limit else f"ended{ended}"
             tests.append(TestResult(case.name, "error", f"not run: the run {reason} earlier"))
     if not done and imported is None and not started and not outcome.limit:
         stopped.append({"what": "early exit", "why": f"the process ended before any test ran "

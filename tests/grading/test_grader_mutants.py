@@ -638,21 +638,37 @@ def test_an_import_stopped_by_a_limit_on_hidden_tests(status, error, expected, m
     assert result.tests == [Verdict(n, expected, message) for n in names("hidden")]
 
 
-def test_a_crash_during_a_case_and_the_cases_not_run():
+def crash(which, **kw) -> GradeResult:
+    """The hidden cases' run ending in the second case, judged as sample or hidden tests."""
     results = ready(3) + start(0) + returned(0, 2) + start(1)
-    result = judge(results, "hidden", exit_code=0, signal=None)
+    return _judge(TASK, which, TASK.cases("hidden"), outcome(results, **kw))
+
+
+def test_a_crash_during_a_case_and_the_cases_not_run():
+    result = crash("sample", exit_code=0, signal=None)
     assert result.tests[1:] == [
         Verdict("h2", "error", "the process ended during this test (exit code 0)"),
         Verdict("h3", "error", "not run: the run ended (exit code 0) earlier")]
     assert (result.status, result.passed, result.stopped) == ("error", 1, [])
-    killed = judge(results, "hidden", exit_code=None, signal="SIGSEGV")
+    killed = crash("sample", exit_code=None, signal="SIGSEGV")
     assert [t.message for t in killed.tests[1:]] == [
         "the process ended during this test (signal SIGSEGV)",
         "not run: the run ended (signal SIGSEGV) earlier"]
-    both = judge(results, "hidden", exit_code=-11, signal="SIGSEGV")
+    both = crash("sample", exit_code=-11, signal="SIGSEGV")
     assert both.tests[2].message == "not run: the run ended (signal SIGSEGV) earlier"
-    code = judge(results, "hidden", exit_code=3, signal=None)
+    code = crash("sample", exit_code=3, signal=None)
     assert code.tests[2].message == "not run: the run ended (exit code 3) earlier"
+
+
+@pytest.mark.parametrize("exit_code, signal", [(0, None), (42, None), (None, "SIGUSR1"),
+                                               (-11, "SIGSEGV")])
+def test_a_crash_on_hidden_tests_gives_no_exit_code_or_signal(exit_code, signal):
+    # the submission picks them (sys.exit(42), os.kill): a byte of hidden data per run
+    result = crash("hidden", exit_code=exit_code, signal=signal)
+    assert result.tests == [Verdict("h1", "passed", "", None, "", ""),
+                            Verdict("h2", "error", "the process ended during this test"),
+                            Verdict("h3", "error", "not run: the run ended earlier")]
+    assert (result.status, result.passed, result.stopped) == ("error", 1, [])
 
 
 def test_a_crash_with_memory_error_on_stderr_is_a_memory_limit():
