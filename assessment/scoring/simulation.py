@@ -44,9 +44,12 @@ def simulate_bank(n_items: int, model: str, rng: np.random.Generator, *,
 
 
 def _draw(log_p: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """One category per row of ``log_p`` (categories an item lacks are -inf). A draw above the
+    cumulative sum, which rounding can leave a hair under 1, is the item's own top category."""
     cum = np.cumsum(np.exp(log_p), axis=-1)
     u = rng.random(cum.shape[:-1] + (1,))
-    return np.minimum((u > cum).sum(axis=-1), log_p.shape[-1] - 1).astype(float)
+    top = np.isfinite(log_p).sum(axis=-1) - 1
+    return np.minimum((u > cum).sum(axis=-1), top).astype(float)
 
 
 def simulate_responses(params: ItemParameters, theta, rng: np.random.Generator,

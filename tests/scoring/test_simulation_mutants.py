@@ -305,6 +305,18 @@ def test_draws_at_the_ends_of_the_unit_interval():
     assert np.all(x[:, 1] == 9.0) and np.all(x[:, 0] == 1.0)
 
 
+def test_a_draw_above_a_sum_a_hair_under_one_is_the_items_own_top_category():
+    """In a bank with partial-credit items, a dichotomous item's row is padded with -inf: a
+    draw above its rounded-down sum was once clipped to the bank's top category (3 here)."""
+    from assessment.scoring.simulation import _draw
+
+    with np.errstate(divide="ignore"):
+        log_p = np.log(np.array([[0.25, 0.75 - 2.0**-52, 0.0, 0.0],  # sums to 1 - 2**-52
+                                 [0.25, 0.25, 0.25, 0.25 - 2.0**-52]]))
+        np.testing.assert_array_equal(_draw(log_p, TopRng()), [1.0, 3.0])
+        np.testing.assert_array_equal(_draw(log_p, MedianRng()), [1.0, 1.0])
+
+
 def test_an_integer_mask_reads_its_ones_as_not_administered():
     bank = _mixed_bank(np.random.default_rng(24), 4)
     mask = np.array([[1, 0, 0, 1], [0, 1, 0, 0]])
