@@ -4,9 +4,10 @@ The verdict cannot be forged from inside: only the cases' inputs enter the sandb
 reports what the function returned as JSON on fd 3 (never stdout); the grader decodes those
 values without unpickling, checks the records' order, and compares with the expected values
 here.  Missing, duplicate or malformed records are errors, never passes.  Hidden-test results
-carry names and statuses only: no inputs, expected values, exception messages or output.  Their
-messages are fixed texts: an exception's type is named only when it is a Python builtin's, and
-no exit code, signal or malformed value's reason is given.
+carry names and statuses only: no inputs, expected values, exception messages, output or per-test
+times.  Their messages are fixed texts: an exception's type is named only when it is a Python
+builtin's, and no exit code, signal or malformed value's reason is given; so are the `stopped`
+entries whose detail the submission chooses (the detail goes to the log).
 """
 from __future__ import annotations
 
@@ -48,6 +49,16 @@ LIMIT_STATUS = {"time": GradeStatus.TIME_LIMIT, "memory": GradeStatus.MEMORY_LIM
                 "output": GradeStatus.OUTPUT_LIMIT, "raised": GradeStatus.ERROR}
 BUILTIN_ERRORS = frozenset(name for name, obj in vars(builtins).items()
                            if isinstance(obj, type) and issubclass(obj, BaseException))
+# `stopped` texts on hidden runs for the entries whose detail the submission chooses (logged
+# instead): a result-channel reason repeats a record it wrote (which can hold the hidden inputs),
+# an early exit names its exit code or signal, the leftover-process count is how many processes
+# it left running (0 to RLIMIT_NPROC).  The sandbox's other entries are kept: a limit's text
+# (wall clock, output or result cap, CPU or file size rlimit, out of memory) holds configured
+# numbers only; a submission can pick which limit it hits, one of a few fixed texts, as it picks
+# its statuses.  A setup error and a failed uid sweep are the sandbox's own texts.
+HIDDEN_STOPPED = {"result channel": "the records did not follow the harness protocol",
+                  "early exit": "the process ended before any test ran",
+                  "leftover processes": "killed processes still running after the run"}
 
 
 @dataclass
@@ -146,6 +157,14 @@ def _builtin_error(error: str) -> str:
     return name if name in BUILTIN_ERRORS else ""
 
 
+def _stopped(item_id: str, hidden: bool, what: str, why: str) -> dict:
+    """A `stopped` entry; on hidden runs a fixed text for a detail the submission chooses."""
+    if hidden and what in HIDDEN_STOPPED:
+        log.warning("grading %s (hidden): %s: %.500s", item_id, what, why)
+        why = HIDDEN_STOPPED[what]
+    return {"what": what, "why": why}
+
+
 class _Tampered(ValueError):
     """The result channel does not follow the harness protocol."""
 
@@ -188,7 +207,7 @@ def _records(outcome: RunOutcome, n: int) -> tuple[dict | None, dict[int, dict],
 
 def _judge(task: CodingTask, which: str, cases, outcome: RunOutcome) -> GradeResult:
     hidden, names = which == "hidden", [c.name for c in cases]
-    stopped = list(outcome.stopped)
+    stopped = [_stopped(task.item_id, hidden, s["what"], s["why"]) for s in outcome.stopped]
     if outcome.setup_error:
         stopped.append({"what": "sandbox", "why": outcome.setup_error})
         log.error("sandbox setup failed: %s", outcome.setup_error)
@@ -197,7 +216,7 @@ def _judge(task: CodingTask, which: str, cases, outcome: RunOutcome) -> GradeRes
     try:
         imported, records, started, done = _records(outcome, len(cases))
     except _Tampered as exc:
-        stopped.append({"what": "result channel", "why": str(exc)})
+        stopped.append(_stopped(task.item_id, hidden, "result channel", str(exc)))
         return _uniform(task, which, names, "error",
                         "the results were malformed (the submission wrote to the result "
                         "channel or broke the harness)", outcome, stopped)
@@ -229,8 +248,8 @@ def _judge(task: CodingTask, which: str, cases, outcome: RunOutcome) -> GradeRes
             reason = f"stopped by the {outcome.limit}" if outcome.limit else f"ended{ended}"
             tests.append(TestResult(case.name, "error", f"not run: the run {reason} earlier"))
     if not done and imported is None and not started and not outcome.limit:
-        stopped.append({"what": "early exit", "why": f"the process ended before any test ran "
-                                                     f"({how})"})
+        stopped.append(_stopped(task.item_id, hidden, "early exit",
+                                f"the process ended before any test ran ({how})"))
     passed = sum(t.status == "passed" for t in tests)
     score = passed / len(tests) if tests else 0.0
     statuses = {t.status for t in tests}
@@ -244,7 +263,9 @@ def _judge(task: CodingTask, which: str, cases, outcome: RunOutcome) -> GradeRes
 
 
 def _judge_case(case, rec: dict, hidden: bool) -> TestResult:
-    time_ms = rec.get("time_ms") if isinstance(rec.get("time_ms"), (int, float)) else None
+    # the time comes from the record, which the submission can write: sample tests only
+    time_ms = rec.get("time_ms")
+    time_ms = time_ms if isinstance(time_ms, (int, float)) and not hidden else None
     out = "" if hidden else _text(str(rec.get("stdout", "")))
     err = "" if hidden else _text(str(rec.get("stderr", "")))
     if rec["status"] != "returned":

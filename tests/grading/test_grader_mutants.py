@@ -8,7 +8,9 @@ is pure, so every branch can be reached exactly.  Rules from the module docstrin
 inputs enter the sandbox; records must follow the protocol ready / (import | (start, case)* done);
 missing, duplicate or malformed records are errors, never passes; hidden results carry names and
 statuses only, their messages fixed texts (an exception's type named only when it is a builtin's:
-a submission can give its own class any name, e.g. one built from the hidden inputs).
+a submission can give its own class any name, e.g. one built from the hidden inputs), no per-test
+times (the record's time is the submission's to write), and fixed ``stopped`` texts where the
+detail is the submission's (a record it wrote, its exit code or signal, its leftover processes).
 """
 from __future__ import annotations
 
@@ -25,6 +27,7 @@ from assessment.content.coding import MAX_CODE_CHARS, CodingTask, Limits
 from assessment.grading import grader
 from assessment.grading.grader import (
     BUILTIN_ERRORS,
+    HIDDEN_STOPPED,
     SHOWN_OUTPUT,
     GradeResult,
     _judge,
@@ -342,12 +345,14 @@ def case_rec(**fields) -> dict:
     return {"k": "case", "i": 0, **fields}
 
 
-def test_a_returned_right_value_passes_with_its_time_and_output():
+def test_a_returned_right_value_passes_with_its_time_and_output_on_sample_tests_only():
     rec = case_rec(status="returned", value=2, time_ms=3.25, stdout="out", stderr="err")
     assert _judge_case(CASE, rec, False) == Verdict("one", "passed", "", 3.25, "out", "err")
-    assert _judge_case(CASE, rec, True) == Verdict("one", "passed", "", 3.25, "", "")
+    # the submission can write the record's time (any float per hidden test): none on hidden tests
+    assert _judge_case(CASE, rec, True) == Verdict("one", "passed", "", None, "", "")
     rec = case_rec(status="returned", value=2, time_ms=4)
     assert _judge_case(CASE, rec, False) == Verdict("one", "passed", "", 4, "", "")
+    assert _judge_case(CASE, rec, True).time_ms is None
 
 
 @pytest.mark.parametrize("time_ms", ["5", None, [1], {"a": 1}])
@@ -368,7 +373,7 @@ def test_a_wrong_value_fails_with_the_reason_on_sample_tests_only():
     rec = case_rec(status="returned", value=3, time_ms=1.5, stdout="o", stderr="e")
     assert _judge_case(CASE, rec, False) == Verdict("one", "failed", "expected 2, got 3", 1.5,
                                                     "o", "e")
-    assert _judge_case(CASE, rec, True) == Verdict("one", "failed", "wrong answer", 1.5, "", "")
+    assert _judge_case(CASE, rec, True) == Verdict("one", "failed", "wrong answer", None, "", "")
 
 
 def test_the_case_tolerance_and_order_rules_apply():
@@ -392,7 +397,7 @@ def test_a_malformed_returned_value_is_an_error_with_the_codec_reason_on_sample_
                        2.0, "o", "e")
     assert _judge_case(CASE, rec, False) == expected
     hidden = _judge_case(CASE, rec, True)
-    assert hidden == Verdict("one", "error", "the returned value is malformed", 2.0, "", "")
+    assert hidden == Verdict("one", "error", "the returned value is malformed", None, "", "")
 
 
 def test_a_malformed_value_made_from_hidden_data_does_not_show_it_on_hidden_tests():
@@ -464,8 +469,8 @@ def _frames():
 def test_a_case_that_did_not_return(status, error, hidden, expected_status, message):
     rec = case_rec(status=status, time_ms=9.5, stdout="o", stderr="e",
                    **({"error": error} if error is not None else {}))
-    out = ("", "") if hidden else ("o", "e")
-    assert _judge_case(CASE, rec, hidden) == Verdict("one", expected_status, message, 9.5, *out)
+    shown = (None, "", "") if hidden else (9.5, "o", "e")
+    assert _judge_case(CASE, rec, hidden) == Verdict("one", expected_status, message, *shown)
 
 
 def test_a_raised_case_with_a_value_is_still_an_error():
@@ -476,8 +481,8 @@ def test_a_raised_case_with_a_value_is_still_an_error():
 # ---------------------------------------------------------------------------------- _judge
 
 def passed_tests(which, hidden):
-    out = "" if hidden else "o"
-    return [Verdict(n, "passed", "", 1.0, out, "") for n in names(which)]
+    shown = (None, "") if hidden else (1.0, "o")
+    return [Verdict(n, "passed", "", *shown, "") for n in names(which)]
 
 
 def test_a_right_answer_passes_every_test():
@@ -742,18 +747,114 @@ def test_a_setup_error_is_a_sandbox_error_for_every_test(caplog):
         (LOGGER, logging.ERROR, "sandbox setup failed: cannot chown")]
 
 
-@pytest.mark.parametrize("which", ["sample", "hidden"])
-def test_malformed_records_are_an_error_for_every_test_never_a_pass(which):
+PROTOCOL = "the records did not follow the harness protocol"
+
+
+@pytest.mark.parametrize("which, why, cut_why", [
+    ("sample", "unexpected record 'done' (expected 'nothing')", "the last record is incomplete"),
+    ("hidden", PROTOCOL, PROTOCOL)])
+def test_malformed_records_are_an_error_for_every_test_never_a_pass(which, why, cut_why, caplog):
     n = len(names(which))
     tampered = full_run(RIGHT[which]) + done()
-    result = judge(tampered, which, wall_ms=7.5, stopped=[{"what": "a", "why": "b"}], stdout=b"o")
+    with caplog.at_level(logging.INFO, logger=LOGGER):
+        result = judge(tampered, which, wall_ms=7.5, stopped=[{"what": "a", "why": "b"}],
+                       stdout=b"o")
+        cut = judge(full_run(RIGHT[which])[:-1], which)
     assert result == GradeResult(
         "fx-grader", which, "error", 0, n, 0.0, 0, 7.5,
         [Verdict(name, "error", MALFORMED) for name in names(which)],
-        [{"what": "a", "why": "b"},
-         {"what": "result channel", "why": "unexpected record 'done' (expected 'nothing')"}])
-    cut = judge(full_run(RIGHT[which])[:-1], which)
-    assert cut.stopped == [{"what": "result channel", "why": "the last record is incomplete"}]
+        [{"what": "a", "why": "b"}, {"what": "result channel", "why": why}])
+    assert cut.stopped == [{"what": "result channel", "why": cut_why}]
+    logged = [(LOGGER, logging.WARNING, "grading fx-grader (hidden): result channel: "
+                                        "unexpected record 'done' (expected 'nothing')"),
+              (LOGGER, logging.WARNING, "grading fx-grader (hidden): result channel: "
+                                        "the last record is incomplete")]
+    assert [(r.name, r.levelno, r.getMessage()) for r in caplog.records] == (
+        logged if which == "hidden" else [])
+
+
+# ------------------------------------------------------------- hidden runs: no submission's detail
+
+def test_the_fixed_stopped_texts_of_hidden_runs():
+    assert HIDDEN_STOPPED == {"result channel": "the records did not follow the harness protocol",
+                              "early exit": "the process ended before any test ran",
+                              "leftover processes": "killed processes still running after the run"}
+
+
+def test_an_early_exit_on_hidden_tests_gives_no_exit_code_or_signal(caplog):
+    with caplog.at_level(logging.INFO, logger=LOGGER):
+        code = judge(ready(3), "hidden", exit_code=97)
+        killed = judge(b"", "hidden", exit_code=None, signal="SIGUSR2")
+    assert code == GradeResult(
+        "fx-grader", "hidden", "error", 0, 3, 0.0, 0, 12.25,
+        [Verdict(n, "error", "not run: the run ended earlier") for n in names("hidden")],
+        [{"what": "early exit", "why": "the process ended before any test ran"}])
+    assert killed.stopped == code.stopped
+    assert [(r.name, r.levelno, r.getMessage()) for r in caplog.records] == [
+        (LOGGER, logging.WARNING, "grading fx-grader (hidden): early exit: the process ended "
+                                  "before any test ran (exit code 97)"),
+        (LOGGER, logging.WARNING, "grading fx-grader (hidden): early exit: the process ended "
+                                  "before any test ran (signal SIGUSR2)")]
+
+
+def test_the_sandboxs_entries_on_hidden_runs(caplog):
+    # the leftover count is the submission's choice (how many children it leaves running); the
+    # limit texts, the uid sweep and a setup error are the sandbox's own, kept as they are
+    sandbox = [{"what": "time limit", "why": "wall clock of 12.6 s exceeded; killed the process "
+                                             "group"},
+               {"what": "leftover processes", "why": "killed 37 process(es) still running after "
+                                                     "the run (e.g. a detached child)"},
+               {"what": "uid sweep", "why": "the final kill of the slot uid failed"}]
+    results = ready(3) + start(0) + returned(0, 2) + start(1)
+    with caplog.at_level(logging.INFO, logger=LOGGER):
+        sample = _judge(TASK, "sample", TASK.cases("hidden"),
+                        outcome(results, limit="time limit", stopped=sandbox))
+        hidden = judge(results, "hidden", limit="time limit", stopped=sandbox)
+        setup = judge(b"", "hidden", setup_error="cannot chown", stopped=sandbox[2:])
+    assert sample.stopped == sandbox
+    assert hidden.stopped == [sandbox[0], {"what": "leftover processes",
+                                           "why": "killed processes still running after the run"},
+                              sandbox[2]]
+    assert hidden.tests[1] == Verdict("h2", "time limit", sandbox[0]["why"])
+    assert setup.stopped == [sandbox[2], {"what": "sandbox", "why": "cannot chown"}]
+    assert [(r.levelno, r.getMessage()) for r in caplog.records] == [
+        (logging.WARNING, "grading fx-grader (hidden): leftover processes: killed 37 process(es) "
+                          "still running after the run (e.g. a detached child)"),
+        (logging.ERROR, "sandbox setup failed: cannot chown")]
+
+
+def test_the_logged_detail_is_cut_at_500_characters(caplog):
+    with caplog.at_level(logging.INFO, logger=LOGGER):
+        judge(ready(3) + line(k="S" * 600), "hidden")
+    message, = [r.getMessage() for r in caplog.records]
+    assert message == ("grading fx-grader (hidden): result channel: "
+                       + ("unexpected record '" + "S" * 600)[:500])
+
+
+def test_a_hostile_hidden_run_stores_none_of_its_own_data():
+    # the submission writes its own record holding h2's inputs and expected value to fd 3, sets
+    # each test's time to a hidden value, and picks its exit code: none of it is in the result
+    secret = "SECRET h2 (1, 2) {'k': 'v'} -> 0.505"
+    timed = ready(3) + start(0) + returned(0, 2, time_ms=1.25) + start(1)
+    runs = {"record": judge(timed + line(k=secret), "hidden", exit_code=97),
+            "early exit": judge(ready(3), "hidden", exit_code=97),
+            "times": judge(full_run(RIGHT["hidden"], time_ms=0.505), "hidden", exit_code=97),
+            "crash": judge(timed, "hidden", exit_code=97)}
+    for what, result in runs.items():
+        stored = json.dumps(result.to_dict())
+        assert "SECRET" not in stored and "0.505" not in stored and "1.25" not in stored, what
+        assert "97" not in stored and "exit code" not in stored, what
+        assert all(t.time_ms is None for t in result.tests), what
+        assert result.time_ms == 12.25, what      # the sandbox's wall time of the run is kept
+    assert runs["record"].stopped == [{"what": "result channel", "why": PROTOCOL}]
+    assert runs["times"].status == "passed"
+    # the same run on sample tests: the candidate sees its own run whole
+    sample = _judge(TASK, "sample", TASK.cases("hidden"),
+                    outcome(timed + line(k=secret), exit_code=97))
+    assert sample.stopped == [{"what": "result channel",
+                               "why": f"unexpected record {secret!r} (expected ('case', 1))"}]
+    assert crash("sample", exit_code=97).tests[0].time_ms is None    # a run without times
+    assert _judge(TASK, "sample", TASK.cases("hidden"), outcome(timed)).tests[0].time_ms == 1.25
 
 
 # ---------------------------------------------------------------------------------- grade()
