@@ -53,8 +53,6 @@ def _from_shown(order: list | None, item_type: str, payload: dict) -> dict:
     return payload
 
 
-# --- answers ----------------------------------------------------------------------------------
-
 @dataclass
 class SaveResult:
     """What a save stored: the answer and its seq (the newer one when a stale save was ignored)."""

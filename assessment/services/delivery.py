@@ -501,14 +501,16 @@ def results(*, session: Session, visit: Visit, grace_seconds: float) -> dict | N
 def shown_options(item: Item, response: Response) -> list[dict]:
     """The options in the attempt's order. Each input's value is its shown position ("1", "2",
     ...), never the bank's option id: the ids follow the bank's key positions, the shown
-    positions follow this attempt's shuffle. Only the text reaches the page: never the key or
-    the misconception notes."""
+    positions follow this attempt's shuffle (`answering._from_shown` maps them back). Only the
+    text reaches the page: never the key or the misconception notes."""
     by_id = {o["id"]: o for o in item.body.get("options", [])}
     saved = response.answer or {}
     chosen = set(saved.get("choices") or []) | ({saved["choice"]} if saved.get("choice") else set())
     return [{"value": str(n), "text": by_id[oid]["text"], "checked": oid in chosen}
             for n, oid in enumerate(response.option_order or [], start=1)]
 
+
+# --- the sweep and re-scoring -------------------------------------------------------------------
 
 def sweep_expired(*, session: Session, grace_seconds: float, now: dt.datetime | None = None) -> int:
     """Close every active section whose deadline (plus grace) has passed; returns how many."""
