@@ -1,0 +1,165 @@
+"""Answering (assessment/services/answering.py): the attempt's lock taken once per save (by the
+statement that finds a link's attempt, or by its own statement before the autosave's read), on
+PostgreSQL a row lock of the attempt only; a link's own attempt; a final answer counted up to the
+last instant of grace."""
+import contextlib
+import datetime as dt
+
+import pytest
+import sqlalchemy as sa
+from service_helpers import GRACE, T0, events, on_first_item, right, start, stored, wrong
+from sqlmodel import Session
+
+from assessment import migrate
+from assessment.content import load_bank
+from assessment.db import make_engine
+from assessment.services import answering, delivery
+from assessment.services.bank import sync_bank
+from assessment.services.transactions import write_transaction
+from support import FIXTURE_BANK, fresh_postgres_database
+
+
+@contextlib.contextmanager
+def _statements(session):
+    """The SQL statements the session's engine sends while the block runs (BEGINs left out)."""
+    seen = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        if not statement.lstrip().upper().startswith("BEGIN"):
+            seen.append(statement)
+
+    engine = session.get_bind()
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+
+
+def _sql(session, statement) -> str:
+    return str(statement.compile(dialect=session.get_bind().dialect))
+
+
+def test_an_autosave_by_link_locks_the_attempt_once_with_the_statement_that_finds_it(session):
+    attempt, token = start(session)
+    delivery.start_section(session=session, attempt=attempt, position=0, now=T0)
+    state = delivery.current_state(session=session, attempt=attempt, grace_seconds=GRACE, now=T0)
+    response_id, draft = state.response.id, wrong(state.item)
+    with _statements(session) as sent:
+        saved = answering.save_answer_for_link(session=session, token=token, response_id=response_id, payload=draft,
+                                               seq=1, final=False, grace_seconds=GRACE, now=T0)
+    assert (saved.answer, saved.saved_seq, saved.final) == (draft, 1, False)
+    assert sent[:2] == [_sql(session, answering._LOCKED_ATTEMPT_OF_LINK), _sql(session, answering._READ_DRAFT)]
+    assert _sql(session, answering._LOCK_ATTEMPT) not in sent  # no second lock of the same attempt
+    assert len(sent) == 3 and sent[2].lstrip().upper().startswith("UPDATE RESPONSE")
+    assert stored(session, response_id).answer == draft
+
+
+def test_an_autosave_by_attempt_takes_the_attempts_lock_before_it_reads_the_draft(session):
+    attempt, _, state = on_first_item(session)
+    draft = wrong(state.item)
+    with _statements(session) as sent:
+        saved = answering.save_answer(session=session, attempt=attempt, response_id=state.response.id, payload=draft,
+                                      seq=1, final=False, grace_seconds=GRACE, now=T0)
+    assert (saved.answer, saved.saved_seq) == (draft, 1)
+    assert sent[:2] == [_sql(session, answering._LOCK_ATTEMPT), _sql(session, answering._READ_DRAFT)]
+    assert len(sent) == 3 and sent[2].lstrip().upper().startswith("UPDATE RESPONSE")
+
+
+def test_the_short_path_takes_the_lock_itself_unless_told_its_caller_holds_it(session):
+    attempt, _, state = on_first_item(session)
+    draft = wrong(state.item)
+    for seq, told in ((1, {}), (2, {"locked": True})):
+        write_transaction(session)
+        with _statements(session) as sent:
+            saved = answering._save_draft(session, attempt.id, state.response.id, draft, seq, False, GRACE,
+                                          T0, **told)
+        assert (saved.answer, saved.saved_seq) == (draft, seq)
+        assert sent.count(_sql(session, answering._LOCK_ATTEMPT)) == (0 if told else 1)
+    assert stored(session, state.response.id).save_seq == 2
+
+
+def test_a_final_answer_counts_up_to_the_last_instant_of_grace(session):
+    attempt, part, state = on_first_item(session)
+    last = part.deadline_at + dt.timedelta(seconds=GRACE)
+    saved = answering.save_answer(session=session, attempt=attempt, response_id=state.response.id,
+                                  payload=right(state.item), seq=1, final=True, grace_seconds=GRACE, now=last)
+    assert (saved.final, saved.answer) == (True, right(state.item))
+    row = stored(session, state.response.id)
+    assert (row.status, row.score, row.answered_at.replace(tzinfo=dt.UTC)) == ("answered", 1.0, last)
+    assert events(session, "answer.late") == []
+
+
+def test_a_final_answer_one_microsecond_past_grace_is_late_and_closes_the_section(session):
+    attempt, part, state = on_first_item(session)
+    late = part.deadline_at + dt.timedelta(seconds=GRACE, microseconds=1)
+    with pytest.raises(delivery.LateAnswer):
+        answering.save_answer(session=session, attempt=attempt, response_id=state.response.id,
+                              payload=right(state.item), seq=1, final=True, grace_seconds=GRACE, now=late)
+    assert stored(session, state.response.id).status != "answered"
+    [logged] = events(session, "answer.late")
+    assert (logged["response_id"], logged["seconds_late"], logged["final"]) == (state.response.id, 5.0, True)
+
+
+def test_a_link_saves_to_its_own_attempt_when_invitation_and_attempt_ids_differ(session):
+    assessment = delivery.create_assessment(session=session, title="T", section_ids=["alpha"], mode="fixed")
+    _, waiting = delivery.create_invitation(session=session, assessment=assessment, email="waiting@example.org")
+    invitation, token = delivery.create_invitation(session=session, assessment=assessment, email="begun@example.org")
+    attempt = delivery.get_or_start_attempt(session=session, invitation=invitation, now=T0)
+    assert attempt.id != invitation.id  # the join must follow attempt.invitation_id, not a coincidence of ids
+    delivery.start_section(session=session, attempt=attempt, position=0, now=T0)
+    state = delivery.current_state(session=session, attempt=attempt, grace_seconds=GRACE, now=T0)
+    save = dict(session=session, response_id=state.response.id, payload=wrong(state.item), final=False,
+                grace_seconds=GRACE, now=T0)
+    saved = answering.save_answer_for_link(token=token, seq=1, **save)
+    assert (saved.response_id, saved.saved_seq) == (state.response.id, 1)
+    with pytest.raises(delivery.DeliveryError, match="^Begin the test first.$"):  # not the other candidate's attempt
+        answering.save_answer_for_link(token=waiting, seq=2, **save)
+    row = stored(session, state.response.id)
+    assert (row.answer, row.save_seq) == (wrong(state.item), 1)
+
+
+def _locked_elsewhere(engine, table: str, row_id: int) -> bool:
+    """Whether another connection finds the row locked (PostgreSQL: FOR UPDATE NOWAIT fails)."""
+    with engine.connect() as other:
+        try:
+            other.execute(sa.text(f"SELECT id FROM {table} WHERE id = :id FOR UPDATE NOWAIT"), {"id": row_id})
+        except sa.exc.OperationalError as error:
+            assert "could not obtain lock" in str(error)
+            return True
+        finally:
+            other.rollback()
+    return False
+
+
+@pytest.mark.postgres
+def test_on_postgresql_an_autosave_holds_the_attempts_row_lock_and_only_that(monkeypatch):
+    url, drop = fresh_postgres_database()
+    engine = make_engine(url)
+    try:
+        migrate.upgrade(url)
+        with Session(engine, expire_on_commit=False) as session:
+            sync_bank(load_bank(FIXTURE_BANK), session=session)
+            attempt, token = start(session)
+            delivery.start_section(session=session, attempt=attempt, position=0, now=T0)
+            state = delivery.current_state(session=session, attempt=attempt, grace_seconds=GRACE, now=T0)
+            response_id, draft, invitation_id = state.response.id, wrong(state.item), attempt.invitation_id
+            seen = []
+            parse = answering.parse_answer
+
+            def probing(*args, **kwargs):  # runs in the save's transaction, after the lock and the read
+                seen.append((_locked_elsewhere(engine, "attempt", attempt.id),
+                             _locked_elsewhere(engine, "invitation", invitation_id)))
+                return parse(*args, **kwargs)
+
+            monkeypatch.setattr(answering, "parse_answer", probing)
+            save = dict(session=session, response_id=response_id, payload=draft, final=False, grace_seconds=GRACE,
+                        now=T0)
+            answering.save_answer_for_link(token=token, seq=1, **save)
+            answering.save_answer(attempt=attempt, seq=2, **save)
+            assert seen == [(True, False), (True, False)]  # by link, then by attempt
+            assert (stored(session, response_id).answer, stored(session, response_id).save_seq) == (draft, 2)
+            assert not _locked_elsewhere(engine, "attempt", attempt.id)  # released at the commit
+    finally:
+        engine.dispose()
+        drop()
