@@ -37,7 +37,7 @@ class Defaults:
     ACCESS_LOG = False  # one JSON line per request (gunicorn serving turns it on)
     TRUSTED_PROXIES = 0  # proxies in front (nginx: 1): client address and scheme from X-Forwarded-*
     REDIS_URL = None  # set: background jobs go through the queue on Redis (`assessment worker`)
-    SQLITE_SYNCHRONOUS = "full"  # or "normal": faster commits, last ones lost on a power cut (assessment/db.py)
+    SQLITE_SYNCHRONOUS = "full"  # commits on disk when acknowledged (group commit); "normal": last ones lost on a power cut (assessment/db.py)
 
 
 def _coerce(value: str):

@@ -54,7 +54,68 @@ class _WriterLock:
         self._thread_lock.release()
 
 
+class _GroupSync:
+    """Group commit for SQLite: a commit returns once its write-ahead log frames are on disk, and
+    one fsync covers every commit of this process that finished before the fsync began.
+
+    SQLite's own FULL mode syncs the log inside each commit, while the commit still holds the
+    write lock: every other writer waits for the disk, one save at a time. Here the connection
+    runs with synchronous=NORMAL (SQLite still syncs at checkpoints) and syncs the log itself after
+    the commit, outside the lock: the next writer goes on meanwhile, and the commits that finish
+    during one fsync share the next. A commit is acknowledged only after an fsync that began after
+    it, so an acknowledged answer survives a power cut as with FULL."""
+
+    def __init__(self, database_path: str):
+        self._wal_path = database_path + "-wal"
+        self._folder = os.path.dirname(database_path) or "."
+        self._tickets = threading.Lock()
+        self._syncing = threading.Lock()  # one fsync at a time; the others wait for its result
+        self._committed = 0  # commits (of this process) that have returned
+        self._synced = 0  # every commit numbered up to this one is on disk
+        self._wal_file: tuple[int, int] | None = None  # (device, inode) of the log last synced
+        self._wal_fd: int | None = None
+        self.fsyncs = 0
+
+    def after_commit(self) -> None:
+        with self._tickets:
+            self._committed += 1
+            ticket = self._committed
+        with self._syncing:
+            if self._synced >= ticket:
+                return  # an fsync that began after this commit has finished
+            with self._tickets:
+                covered = self._committed  # each of these wrote its frames before the fsync below
+            self._sync_wal()
+            self._synced = covered
+
+    def _sync_wal(self) -> None:
+        try:
+            status = os.stat(self._wal_path)
+        except FileNotFoundError:
+            return  # no log: the last checkpoint copied it into the database file and synced that
+        new_file = (status.st_dev, status.st_ino) != self._wal_file
+        if new_file:
+            # Held open until the log is replaced: while it is, its inode number cannot be given
+            # to the next log file, so a changed number always means a new file.
+            fd = os.open(self._wal_path, os.O_RDONLY)
+            if self._wal_fd is not None:
+                os.close(self._wal_fd)
+            opened = os.fstat(fd)
+            self._wal_fd, self._wal_file = fd, (opened.st_dev, opened.st_ino)
+        os.fsync(self._wal_fd)
+        self.fsyncs += 1
+        if new_file:
+            # Its directory entry must reach the disk too, or a power cut could lose the file with
+            # the frames synced in it.
+            folder = os.open(self._folder, os.O_RDONLY)
+            try:
+                os.fsync(folder)
+            finally:
+                os.close(folder)
+
+
 _WRITER_LOCKS: dict[tuple[int, str], _WriterLock] = {}
+_GROUP_SYNCS: dict[tuple[int, str], _GroupSync] = {}
 _WRITER_LOCKS_GUARD = threading.Lock()
 
 
@@ -68,12 +129,23 @@ def _writer_lock(database_path: str) -> _WriterLock:
         return _WRITER_LOCKS[key]
 
 
+def _group_sync(database_path: str) -> _GroupSync:
+    """This process's group commit for a database file (per process, like `_writer_lock`)."""
+    key = (os.getpid(), os.path.abspath(database_path))
+    with _WRITER_LOCKS_GUARD:
+        if key not in _GROUP_SYNCS:
+            _GROUP_SYNCS[key] = _GroupSync(key[1])
+        return _GROUP_SYNCS[key]
+
+
 class _SQLiteConnection(sqlite3.Connection):
     """A driver connection that holds the writer lock from its BEGIN IMMEDIATE until the
     commit or rollback has finished (also when the pool rolls back a connection handed back)."""
 
     writer_lock: _WriterLock | None = None
     holds_writer_lock = False
+    group_sync: _GroupSync | None = None
+    _changes_synced = 0
 
     def begin_write(self) -> None:
         if self.writer_lock is not None and not self.holds_writer_lock:
@@ -86,10 +158,14 @@ class _SQLiteConnection(sqlite3.Connection):
             self.writer_lock.release()
 
     def commit(self) -> None:
+        ended = self.in_transaction
         try:
             super().commit()
         finally:
             self.release_writer()
+        if ended and self.group_sync is not None and self.total_changes != self._changes_synced:
+            self._changes_synced = self.total_changes  # a transaction that wrote rows: on disk first
+            self.group_sync.after_commit()
 
     def rollback(self) -> None:
         try:
@@ -104,10 +180,11 @@ class _SQLiteConnection(sqlite3.Connection):
             self.release_writer()
 
 
-#: What SQLite waits for at each commit. FULL (the default) syncs the write-ahead log to disk
-#: before the commit returns, so an acknowledged answer survives a power cut; NORMAL leaves that
-#: to the checkpoint: still safe against a killed process, but a power cut or kernel crash can
-#: lose the last commits. NORMAL takes the fsync out of every answer save (see docs/deployment.md).
+#: What SQLite waits for at each commit. "full" (the default): the write-ahead log is on disk
+#: before the commit returns, so an acknowledged answer survives a power cut (by `_GroupSync`
+#: when the database is a file in WAL mode, else by SQLite's own FULL); "normal" leaves that to
+#: the checkpoint: still safe against a killed process, but a power cut or kernel crash can lose
+#: the last commits (see docs/deployment.md).
 SQLITE_SYNCHRONOUS = ("full", "normal")
 
 
@@ -123,13 +200,17 @@ def make_engine(url: str, *, sqlite_synchronous: str = "full") -> Engine:
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):
             cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")  # readers never block the writer
+            # Readers never block the writer (a database that cannot use WAL keeps SQLite's FULL).
+            wal = cursor.execute("PRAGMA journal_mode=WAL").fetchone()[0] == "wal"
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute(f"PRAGMA busy_timeout={SQLITE_LOCK_TIMEOUT * 1000}")
-            cursor.execute(f"PRAGMA synchronous={sqlite_synchronous.upper()}")
+            group_sync = wal and writer_lock_path is not None and sqlite_synchronous == "full"
+            cursor.execute(f"PRAGMA synchronous={'NORMAL' if group_sync else sqlite_synchronous.upper()}")
             cursor.close()
             if writer_lock_path:
                 dbapi_connection.writer_lock = _writer_lock(writer_lock_path)
+            if group_sync:
+                dbapi_connection.group_sync = _group_sync(writer_lock_path)
             # SQLAlchemy emits BEGIN itself (below) instead of the driver's implicit one, so
             # that a read-modify-write transaction can take SQLite's write lock first.
             dbapi_connection.isolation_level = None

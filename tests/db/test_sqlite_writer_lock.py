@@ -139,11 +139,14 @@ def test_writers_from_many_threads_take_turns_and_lose_nothing(engine):
         assert connection.exec_driver_sql("SELECT n FROM t").scalar() == 200
 
 
-@pytest.mark.parametrize(("setting", "pragma"), [("full", 2), ("normal", 1)])
-def test_commits_sync_to_disk_unless_normal_is_chosen(tmp_path, setting, pragma):
+@pytest.mark.parametrize(("setting", "group_sync"), [("full", True), ("normal", False)])
+def test_commits_sync_to_disk_unless_normal_is_chosen(tmp_path, setting, group_sync):
+    """`full` on a file: SQLite at NORMAL plus the group commit's own sync of the log
+    (tests/db/test_sqlite_group_commit.py); `normal`: no sync at commit at all."""
     engine = make_engine(f"sqlite:///{tmp_path / 's.db'}", sqlite_synchronous=setting)
     with engine.connect() as connection:
-        assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == pragma
+        assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 1
+        assert (connection.connection.dbapi_connection.group_sync is not None) is group_sync
     engine.dispose()
 
 
