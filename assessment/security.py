@@ -1,5 +1,13 @@
 """CSRF on every form and fetch(), response headers that keep tokens and pages private, request
-bodies parsed within bounds, and a development server that logs no token."""
+bodies parsed within bounds, and a development server that logs no token.
+
+One route goes without the CSRF check: the candidate's answer save (`/t/<token>/answer`), most
+of all traffic. CSRF forges a request that a browser's cookie authorises; that route is
+authorised by the link's token in its own path, which a cross-site page cannot know (pages
+send no Referer, `Referrer-Policy: no-referrer`), and no cookie adds to it (the candidate's
+session cookie holds nothing but the CSRF token). Whoever knows the link can save answers with
+or without the check, so it defends nothing there; it costed about a tenth of each save's CPU.
+The candidate's other forms keep it (rare; defence in depth)."""
 import json
 import re
 import secrets

@@ -7,7 +7,7 @@ from flask import abort, current_app, g, jsonify, redirect, render_template, req
 from assessment.candidate import bp
 from assessment.db import get_session
 from assessment.errors import error_response
-from assessment.security import BadBody, load_json_object
+from assessment.security import BadBody, csrf, load_json_object
 from assessment.services import answering, coding, delivery, integrity, reports
 from assessment.workers import grading_queue
 
@@ -125,6 +125,7 @@ def _answer_request() -> tuple[int, dict, int, bool]:
 
 
 @bp.post("/t/<token>/answer")
+@csrf.exempt  # its authority is the link's token in the path, not a cookie: nothing a forged request could ride on
 def t_answer():
     response_id, payload, seq, final = _answer_request()
     result = answering.save_answer_for_link(session=get_session(), token=g.token, response_id=response_id,

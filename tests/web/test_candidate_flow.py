@@ -342,6 +342,40 @@ def test_csrf_is_enforced(make_app, bank):
     page = client.get(f"/t/{token}")
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
     assert client.post(f"/t/{token}/begin", data={"csrf_token": csrf}).status_code == 302
+    start = re.search(r'action="([^"]+/sections/0/start)"', client.get(f"/t/{token}").text).group(1)
+    assert client.post(start).status_code == 400  # the candidate's other forms keep the check
+    assert client.post(start, data={"csrf_token": csrf}).status_code == 302
+
+
+def test_the_answer_route_is_authorised_by_its_link_not_by_a_cookie(make_app, bank):
+    """With CSRF on, an answer save needs no cookie and no CSRF token, only the link (see
+    assessment/security.py): a cross-site page, which cannot know the link, gets the same 404 as
+    any wrong link and saves nothing; whoever has the link could save with or without a cookie."""
+    app = make_app(WTF_CSRF_ENABLED=True)
+    from assessment.services.bank import sync_bank
+
+    with app.app_context():
+        from assessment.db import get_session
+
+        sync_bank(bank, session=get_session())
+        _, token = make_invitation(get_session())
+    browser = app.test_client()
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', browser.get(f"/t/{token}").text).group(1)
+    assert browser.post(f"/t/{token}/begin", data={"csrf_token": csrf}).status_code == 302
+    start = re.search(r'action="([^"]+/sections/0/start)"', browser.get(f"/t/{token}").text).group(1)
+    assert browser.post(start, data={"csrf_token": csrf}).status_code == 302
+    rid = current_item(browser, token)
+    body = {"response_id": rid, "seq": 1, "final": False, "answer": right_answer(app, rid)}
+    other_site = app.test_client(use_cookies=False)
+    for wrong in (token[:-1] + ("A" if token[-1] != "A" else "B"), "x" * 43):
+        refused = browser.post(f"/t/{wrong}/answer", json=body)  # with the browser's cookies
+        assert refused.status_code == 404 and "not valid" in refused.get_json()["error"]
+    with db(app) as session:
+        assert session.get(Response, rid).save_seq == 0
+    saved = other_site.post(f"/t/{token}/answer", json=body)  # no cookie, no CSRF token: the link alone
+    assert saved.status_code == 200 and saved.get_json()["seq"] == 1
+    with db(app) as session:
+        assert session.get(Response, rid).save_seq == 1
 
 
 def test_practice_test_creates_a_private_attempt(app, client):
