@@ -217,15 +217,18 @@ def make_engine(url: str, *, sqlite_synchronous: str = "full") -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(connection):
-            if not connection.get_execution_options().get(WRITE_LOCK):
-                connection.exec_driver_sql("BEGIN")
-                return
+            # On the driver's connection: SQLAlchemy's statement machinery around a bare BEGIN
+            # cost more than the statement, and with the writer lock held.
             driver = connection.connection.dbapi_connection
-            driver.begin_write()
+            statement = "BEGIN IMMEDIATE" if connection.get_execution_options().get(WRITE_LOCK) else "BEGIN"
+            if statement == "BEGIN IMMEDIATE":
+                driver.begin_write()
             try:
-                connection.exec_driver_sql("BEGIN IMMEDIATE")
-            except BaseException:
+                driver.execute(statement)
+            except BaseException as exc:
                 driver.release_writer()
+                if isinstance(exc, sqlite3.OperationalError):  # wrapped as SQLAlchemy's own would be: a 503
+                    raise OperationalError(statement, None, exc) from exc
                 raise
 
         return engine

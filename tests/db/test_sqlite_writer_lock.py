@@ -117,6 +117,34 @@ def test_a_writer_that_waits_too_long_gets_the_drivers_locked_error(engine, monk
         holder.join(30)
 
 
+def test_a_write_lock_held_outside_the_app_gives_the_locked_error_and_frees_the_writer_lock(tmp_path, monkeypatch):
+    """A script's own sqlite3 connection holding SQLite's write lock (it knows nothing of the
+    writer lock): BEGIN IMMEDIATE fails after SQLite's busy timeout as SQLAlchemy's
+    OperationalError (the web's 503), and the writer lock is free again for the next writer."""
+    import sqlite3
+
+    import assessment.db as db
+
+    monkeypatch.setattr(db, "SQLITE_LOCK_TIMEOUT", 0.2)
+    engine = make_engine(f"sqlite:///{tmp_path / 'w.db'}")
+    with engine.begin() as connection:
+        connection.exec_driver_sql("CREATE TABLE t (n INTEGER)")
+    script = sqlite3.connect(tmp_path / "w.db", isolation_level=None)
+    script.execute("BEGIN IMMEDIATE")
+    try:
+        with Session(engine) as session, pytest.raises(sqlalchemy.exc.OperationalError, match="database is locked"):
+            write_transaction(session)
+        assert lock_state(tmp_path) == "free"
+    finally:
+        script.execute("ROLLBACK")
+        script.close()
+    with Session(engine) as session:
+        write_transaction(session)
+        session.exec(text("INSERT INTO t VALUES (1)"))
+        session.commit()
+    engine.dispose()
+
+
 def test_writers_from_many_threads_take_turns_and_lose_nothing(engine):
     """Read-modify-write under the lock from 8 threads: every increment lands."""
     with engine.begin() as connection:
