@@ -29,10 +29,16 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
+_FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
+
+
 def _refuse_nul_fields():
     """A NUL character in a form field or query argument is refused (400) before any view sees
     it: PostgreSQL's text columns cannot hold one (a 500 there), and no real input has one."""
-    for source in (request.args, request.form):
+    # Only the two form types have form fields (werkzeug parses no other body into `form`):
+    # asking for `form` on a JSON body still ran the form parser's machinery on every answer save.
+    sources = (request.args, request.form) if request.mimetype in _FORM_TYPES else (request.args,)
+    for source in sources:
         if any("\x00" in value for values in source.listvalues() for value in values):
             abort(400, "A field contains a NUL character (\\x00), which no text field can hold.")
 

@@ -131,8 +131,10 @@ def t_answer():
     result = answering.save_answer_for_link(session=get_session(), token=g.token, response_id=response_id,
                                             payload=payload, seq=seq, final=final, shown=True, grace_seconds=_grace())
     if request.is_json:
-        return jsonify(saved=True, seq=result.saved_seq, final=result.final, value=result.saved_value,
-                       next=url_for("candidate.t_home"))
+        if result.final:  # where the page goes after a submit (an autosave stays on the page)
+            return jsonify(saved=True, seq=result.saved_seq, final=True, value=result.saved_value,
+                           next=url_for("candidate.t_home"))
+        return jsonify(saved=True, seq=result.saved_seq, final=False, value=result.saved_value)
     return redirect(url_for("candidate.t_home"))
 
 

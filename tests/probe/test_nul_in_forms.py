@@ -29,3 +29,18 @@ def test_a_nul_in_a_repeated_field_or_query_argument_is_refused(client, tenants,
     assert client.get(path, query_string={"q": "x\x00"}).status_code == 400
     form = {"section": ["alpha", "beta\x00"], "title": "T"}
     assert client.post(f"{path}/edit", data=form).status_code == 400
+
+
+def test_a_multipart_form_with_a_nul_is_refused_and_a_json_body_is_left_to_its_parser(app, client):
+    """Form fields are read for the two form types only; a JSON body's strings are checked by
+    its own parser (assessment/security.py `load_json_object`), with the same answer."""
+    with db(app) as session:
+        _, token = make_invitation(session)
+    begin(client, token)
+    rid = current_item(client, token)
+    multipart = client.post(f"/t/{token}/answer", content_type="multipart/form-data",
+                            data={"response_id": str(rid), "seq": "1", "value": "1\x00"})
+    assert multipart.status_code == 400 and "NUL" in multipart.text
+    as_json = client.post(f"/t/{token}/answer", json={"response_id": rid, "seq": 1, "final": False,
+                                                      "answer": {"value": "1\x00"}})
+    assert as_json.status_code == 400 and "NUL" in as_json.get_json()["error"]
