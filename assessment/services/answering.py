@@ -1,9 +1,10 @@
 """Answering items: autosaved drafts and final answers, under the section's deadline.
 
 Most of the traffic of a test is here (a draft every few seconds per candidate), so the common
-autosave runs as statements built once (`_save_draft`); every other case goes through the
-general path under the attempt's lock (`delivery.attempt_locked`), which decides from values
-that only move one way (status, sequence number, deadline). Saves are idempotent: a retried
+autosave runs as statements built once (`_save_draft`; on SQLite, whose write lock is one for the
+whole database, `_save_draft_by_link_on_sqlite` holds it for one UPDATE); every other case goes
+through the general path under the attempt's lock (`delivery.attempt_locked`), which decides
+from values that only move one way (status, sequence number, deadline). Saves are idempotent: a retried
 request gets the same acknowledgement, an older sequence number never overwrites a newer save.
 """
 import datetime as dt
@@ -29,7 +30,7 @@ from assessment.services.delivery import (
     token_params,
 )
 from assessment.services.failures import ErrorKind
-from assessment.services.transactions import write_transaction
+from assessment.services.transactions import WRITE_LOCK, write_transaction
 
 
 def _from_shown(order: list | None, item_type: str, payload: dict) -> dict:
@@ -132,6 +133,11 @@ def save_answer_for_link(*, session: Session, token: str, response_id: int, payl
     if params is None:
         raise DeliveryError(INVALID_LINK, kind=ErrorKind.NOT_FOUND)
     _check_save(response_id, seq)
+    now = now or utcnow()
+    if not final and session.get_bind().dialect.name == "sqlite":
+        saved = _save_draft_by_link_on_sqlite(session, params, response_id, payload, seq, shown, grace_seconds, now)
+        if saved is not None:
+            return saved
     write_transaction(session)
     connection = session.connection()
     attempt_id = connection.execute(_LOCKED_ATTEMPT_OF_LINK, params).scalar()
@@ -141,8 +147,7 @@ def save_answer_for_link(*, session: Session, token: str, response_id: int, payl
         if link is None:
             raise DeliveryError(INVALID_LINK, kind=ErrorKind.NOT_FOUND)
         raise DeliveryError("Begin the test first.", kind=ErrorKind.CONFLICT)
-    return _save(session, attempt_id, response_id, payload, seq, final, grace_seconds, shown, now or utcnow(),
-                 locked=True)
+    return _save(session, attempt_id, response_id, payload, seq, final, grace_seconds, shown, now, locked=True)
 
 
 def _check_save(response_id, seq) -> None:
@@ -196,8 +201,9 @@ def _save(session: Session, attempt_id: int, response_id: int, payload: dict, se
 _RESPONSE, _PART, _ITEM, _ATTEMPT = (Response.__table__, SectionAttempt.__table__, Item.__table__,
                                      Attempt.__table__)
 _LOCK_ATTEMPT = sa.select(_ATTEMPT.c.id).where(_ATTEMPT.c.id == sa.bindparam("attempt_id")).with_for_update()
-_READ_DRAFT = (sa.select(_RESPONSE.c.status, _RESPONSE.c.save_seq, _RESPONSE.c.row_version, _RESPONSE.c.option_order,
-                         _ITEM.c.type, _ITEM.c.body, _PART.c.status.label("part_status"), _PART.c.deadline_at)
+_DRAFT_COLUMNS = (_RESPONSE.c.status, _RESPONSE.c.save_seq, _RESPONSE.c.row_version, _RESPONSE.c.option_order,
+                  _ITEM.c.type, _ITEM.c.body, _PART.c.status.label("part_status"), _PART.c.deadline_at)
+_READ_DRAFT = (sa.select(*_DRAFT_COLUMNS)
                .join(_PART, _PART.c.id == _RESPONSE.c.section_attempt_id)
                .join(_ITEM, _ITEM.c.id == _RESPONSE.c.item_id)
                .where(_RESPONSE.c.id == sa.bindparam("response_id"), _PART.c.attempt_id == sa.bindparam("attempt_id")))
@@ -205,6 +211,34 @@ _WRITE_DRAFT = (_RESPONSE.update()
                 .where(_RESPONSE.c.id == sa.bindparam("response_id"), _RESPONSE.c.row_version == sa.bindparam("version"))
                 .values(answer=sa.bindparam("new_answer"), save_seq=sa.bindparam("new_seq"),
                         saved_at=sa.bindparam("new_saved_at"), row_version=sa.bindparam("new_version")))
+
+#: SQLite's autosave by link (`_save_draft_by_link_on_sqlite`): the draft, its section and the
+#: link's invitation read before the write lock, then the UPDATE under it, on the conditions that
+#: can have changed since: the row's version (any change to a response moves it: a newer save, a
+#: submit, a grade), the section still open, the invitation not revoked. The rest the read decided
+#: from cannot change (which attempt and item a response belongs to, the section's deadline).
+_INVITATION = Invitation.__table__
+_READ_DRAFT_OF_LINK = (sa.select(*_DRAFT_COLUMNS, _INVITATION.c.id.label("invitation_id"))
+                       .join(_PART, _PART.c.id == _RESPONSE.c.section_attempt_id)
+                       .join(_ITEM, _ITEM.c.id == _RESPONSE.c.item_id)
+                       .join(_ATTEMPT, _ATTEMPT.c.id == _PART.c.attempt_id)
+                       .join(_INVITATION, _INVITATION.c.id == _ATTEMPT.c.invitation_id)
+                       .where(_RESPONSE.c.id == sa.bindparam("response_id"), LIVE_TOKEN))
+_WRITE_DRAFT_IF_STILL_OPEN = _WRITE_DRAFT.where(
+    sa.exists().where(_PART.c.id == _RESPONSE.c.section_attempt_id, _PART.c.status == SectionStatus.ACTIVE),
+    sa.exists().where(_INVITATION.c.id == sa.bindparam("invitation_id"), _INVITATION.c.revoked_at.is_(None)))
+
+
+def _is_new_draft_in_time(row, seq: int, grace_seconds: float, now: dt.datetime) -> bool:
+    """The common autosave's case: a newer draft of an item still open, in time."""
+    return (row is not None and row.status == ResponseStatus.PRESENTED and row.part_status == SectionStatus.ACTIVE
+            and seq > row.save_seq and now <= row.deadline_at + dt.timedelta(seconds=grace_seconds))
+
+
+def _draft_answer(row, payload: dict, shown: bool) -> dict:
+    if row.type == "code":
+        return _code_answer(payload)
+    return parse_answer(row.type, row.body, _from_shown(row.option_order, row.type, payload) if shown else payload)
 
 
 def _save_draft(session: Session, attempt_id: int, response_id: int, payload: dict, seq: int, shown: bool,
@@ -221,15 +255,10 @@ def _save_draft(session: Session, attempt_id: int, response_id: int, payload: di
         if not locked:
             connection.execute(_LOCK_ATTEMPT, {"attempt_id": attempt_id})
         row = connection.execute(_READ_DRAFT, {"response_id": response_id, "attempt_id": attempt_id}).first()
-        if row is None or row.status != ResponseStatus.PRESENTED or row.part_status != SectionStatus.ACTIVE \
-                or seq <= row.save_seq or now > row.deadline_at + dt.timedelta(seconds=grace_seconds):
+        if not _is_new_draft_in_time(row, seq, grace_seconds, now):
             session.rollback()
             return None
-        if row.type == "code":
-            answer = _code_answer(payload)
-        else:
-            answer = parse_answer(row.type, row.body,
-                                  _from_shown(row.option_order, row.type, payload) if shown else payload)
+        answer = _draft_answer(row, payload, shown)
         written = connection.execute(_WRITE_DRAFT, {"response_id": response_id, "version": row.row_version,
                                                     "new_answer": answer, "new_seq": seq, "new_saved_at": now,
                                                     "new_version": row.row_version + 1})
@@ -240,6 +269,40 @@ def _save_draft(session: Session, attempt_id: int, response_id: int, payload: di
     except BaseException:
         session.rollback()
         raise
+    return SaveResult(response_id, answer, seq, False)
+
+
+def _save_draft_by_link_on_sqlite(session: Session, params: dict, response_id: int, payload: dict, seq: int,
+                                  shown: bool, grace_seconds: float, now: dt.datetime) -> SaveResult | None:
+    """The common autosave on SQLite, holding the write lock for one statement: SQLite has one
+    writer at a time for the whole database, so every statement under its lock delays every
+    other candidate's save. The draft is read first (no lock), then written by
+    `_WRITE_DRAFT_IF_STILL_OPEN`, whose conditions hold exactly when nothing the read decided
+    from has changed meanwhile. Anything else, or a row that changed in between, returns None:
+    the general path then decides under the lock, as for any other case. (On PostgreSQL a save
+    locks the attempt's row, which delays no other candidate: `save_answer_for_link`.)"""
+    if session.in_transaction():  # as `write_transaction` would: the caller's reads end here
+        session.commit()
+    session.expire_all()
+    with session.get_bind().connect() as connection:  # one connection for both, without the Session's machinery
+        with connection.begin():
+            row = connection.execute(_READ_DRAFT_OF_LINK, {**params, "response_id": response_id}).first()
+        if not _is_new_draft_in_time(row, seq, grace_seconds, now):
+            return None
+        answer = _draft_answer(row, payload, shown)
+        connection.execution_options(**{WRITE_LOCK: True})
+        transaction = connection.begin()
+        try:
+            written = connection.execute(_WRITE_DRAFT_IF_STILL_OPEN, {
+                "response_id": response_id, "version": row.row_version, "invitation_id": row.invitation_id,
+                "new_answer": answer, "new_seq": seq, "new_saved_at": now, "new_version": row.row_version + 1})
+            if written.rowcount != 1:
+                transaction.rollback()
+                return None
+            transaction.commit()
+        except BaseException:
+            transaction.rollback()
+            raise
     return SaveResult(response_id, answer, seq, False)
 
 

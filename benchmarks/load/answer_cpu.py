@@ -26,11 +26,12 @@ sys.path.insert(0, str(ROOT))
 
 #: The parts of an autosave, by the function that does each (file suffix, function name).
 PARTS = (
-    ("CSRF check (flask-wtf)", "flask_wtf/csrf.py", "protect"),
-    ("the save, all of it (transaction, statements, commit)", "services/answering.py", "save_answer_for_link"),
-    ("  of which its write transaction's start (pool, writer lock, BEGIN IMMEDIATE)",
-     "services/transactions.py", "write_transaction"),
-    ("  of which the commit (SQLAlchemy and SQLite)", "orm/session.py", "commit"),
+    ("CSRF check (flask-wtf; the answer route goes without it, assessment/security.py)", "flask_wtf/csrf.py",
+     "protect"),
+    ("the save, all of it (read, write transaction, statements, commit)", "services/answering.py",
+     "save_answer_for_link"),
+    ("  of which the commits (SQLAlchemy, SQLite, the group commit's fsync)", "sqlalchemy/engine/base.py", "commit"),
+    ("  of which the group commit's fsync (after the write lock is released)", "assessment/db.py", "after_commit"),
     ("request body parsed and checked", "candidate/views.py", "_answer_request"),
     ("JSON reply", "flask/json/__init__.py", "jsonify"),
     ("Flask session cookie opened", "flask/sessions.py", "open_session"),

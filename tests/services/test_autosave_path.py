@@ -27,16 +27,22 @@ def _script(rng: random.Random, deadline_offset: float) -> list[dict]:
     return steps
 
 
-def _run(session, steps: list[dict], item_type: str | None = None) -> tuple[list, dict, list]:
-    attempt, part, state = on_first_item(session)
+def _run(session, steps: list[dict], by_link: bool = False) -> tuple[list, dict, list]:
+    """The steps saved by attempt (`save_answer`) or by link (`save_answer_for_link`, the web's)."""
+    attempt, token = start(session)
+    part = delivery.start_section(session=session, attempt=attempt, position=0, now=T0)
+    state = delivery.current_state(session=session, attempt=attempt, grace_seconds=GRACE, now=T0)
     item, rid = state.item, state.response.id
     answers = {"right": right(item), "wrong": wrong(item), "bad": {"choice": "nope", "value": "x1", "choices": 3}}
     outcomes = []
     for step in steps:
+        save = dict(session=session, response_id=rid, payload=answers[step["answer"]], seq=step["seq"],
+                    final=step["final"], grace_seconds=GRACE, now=T0 + dt.timedelta(seconds=step["seconds"]))
         try:
-            saved = answering.save_answer(session=session, attempt=attempt, response_id=rid,
-                                          payload=answers[step["answer"]], seq=step["seq"], final=step["final"],
-                                          grace_seconds=GRACE, now=T0 + dt.timedelta(seconds=step["seconds"]))
+            if by_link:
+                saved = answering.save_answer_for_link(token=token, **save)
+            else:
+                saved = answering.save_answer(attempt=attempt, **save)
             outcomes.append(("saved", saved.answer, saved.saved_seq, saved.final, saved.saved_value))
         except Exception as error:  # noqa: BLE001 - the error itself is the outcome compared
             outcomes.append((type(error).__name__, str(error), getattr(error, "kind", None)))
@@ -68,6 +74,30 @@ def test_the_short_path_and_the_general_path_decide_alike(session, monkeypatch, 
     monkeypatch.setattr(answering, "_save_draft", counting)
     assert _run(session, steps) == served
     assert taken == [s["seq"] for s in steps if not s["final"]]
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_by_link_the_short_paths_and_the_general_path_decide_alike(session, monkeypatch, seed):
+    """The web's save (by link): on SQLite its autosaves take `_save_draft_by_link_on_sqlite`
+    (read before the write lock, one UPDATE under it), on PostgreSQL `_save_draft` under the
+    attempt's row lock. Served, general path only, and by attempt: the same outcomes and rows."""
+    _, part, _ = on_first_item(session)
+    steps = _script(random.Random(seed), (part.deadline_at - T0).total_seconds())
+    taken = []
+    original = answering._save_draft_by_link_on_sqlite
+
+    def counting(*args):
+        taken.append(args[4])  # its seq
+        return original(*args)
+
+    monkeypatch.setattr(answering, "_save_draft_by_link_on_sqlite", counting)
+    served = _run(session, steps, by_link=True)
+    on_sqlite = session.get_bind().dialect.name == "sqlite"
+    assert taken == ([s["seq"] for s in steps if not s["final"]] if on_sqlite else [])
+    assert _run(session, steps) == served, steps  # by attempt
+    monkeypatch.setattr(answering, "_save_draft_by_link_on_sqlite", lambda *args: None)
+    monkeypatch.setattr(answering, "_save_draft", lambda *args: None)
+    assert _run(session, steps, by_link=True) == served, steps
 
 
 def test_a_fresh_draft_in_time_takes_the_short_path_and_is_stored(session, monkeypatch):
