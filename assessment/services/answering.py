@@ -1,8 +1,8 @@
 """Answering items: autosaved drafts and final answers, under the section's deadline.
 
 Most of the traffic of a test is here (a draft every few seconds per candidate), so the common
-autosave runs as statements built once (`_save_draft`; on SQLite, whose write lock is one for the
-whole database, `_save_draft_by_link_on_sqlite` holds it for one UPDATE); every other case goes
+autosave runs as statements built once (`_save_draft`, and `_save_draft_by_link` for the web's,
+which on SQLite, whose write lock is one for the whole database, holds it for one UPDATE); every other case goes
 through the general path under the attempt's lock (`delivery.attempt_locked`), which decides
 from values that only move one way (status, sequence number, deadline). Saves are idempotent: a retried
 request gets the same acknowledgement, an older sequence number never overwrites a newer save.
@@ -134,8 +134,8 @@ def save_answer_for_link(*, session: Session, token: str, response_id: int, payl
         raise DeliveryError(INVALID_LINK, kind=ErrorKind.NOT_FOUND)
     _check_save(response_id, seq)
     now = now or utcnow()
-    if not final and session.get_bind().dialect.name == "sqlite":
-        saved = _save_draft_by_link_on_sqlite(session, params, response_id, payload, seq, shown, grace_seconds, now)
+    if not final:
+        saved = _save_draft_by_link(session, params, response_id, payload, seq, shown, grace_seconds, now)
         if saved is not None:
             return saved
     write_transaction(session)
@@ -212,7 +212,7 @@ _WRITE_DRAFT = (_RESPONSE.update()
                 .values(answer=sa.bindparam("new_answer"), save_seq=sa.bindparam("new_seq"),
                         saved_at=sa.bindparam("new_saved_at"), row_version=sa.bindparam("new_version")))
 
-#: SQLite's autosave by link (`_save_draft_by_link_on_sqlite`): the draft, its section and the
+#: SQLite's autosave by link (`_save_draft_by_link`): the draft, its section and the
 #: link's invitation read before the write lock, then the UPDATE under it, on the conditions that
 #: can have changed since: the row's version (any change to a response moves it: a newer save, a
 #: submit, a grade), the section still open, the invitation not revoked. The rest the read decided
@@ -254,56 +254,92 @@ def _save_draft(session: Session, attempt_id: int, response_id: int, payload: di
     try:
         if not locked:
             connection.execute(_LOCK_ATTEMPT, {"attempt_id": attempt_id})
-        row = connection.execute(_READ_DRAFT, {"response_id": response_id, "attempt_id": attempt_id}).first()
-        if not _is_new_draft_in_time(row, seq, grace_seconds, now):
+        saved = _write_draft(connection, attempt_id, response_id, payload, seq, shown, grace_seconds, now)
+        if saved is None:
             session.rollback()
             return None
-        answer = _draft_answer(row, payload, shown)
-        written = connection.execute(_WRITE_DRAFT, {"response_id": response_id, "version": row.row_version,
-                                                    "new_answer": answer, "new_seq": seq, "new_saved_at": now,
-                                                    "new_version": row.row_version + 1})
-        if written.rowcount != 1:  # a writer that did not take the attempt's lock changed the row
-            raise DeliveryError("Another request changed this test at the same moment; retrying.",
-                                kind=ErrorKind.BUSY)
         session.commit()
     except BaseException:
         session.rollback()
         raise
+    return saved
+
+
+def _write_draft(connection, attempt_id: int, response_id: int, payload: dict, seq: int, shown: bool,
+                 grace_seconds: float, now: dt.datetime) -> SaveResult | None:
+    """`_save_draft`'s read and UPDATE, in the caller's transaction, which holds the attempt's lock."""
+    row = connection.execute(_READ_DRAFT, {"response_id": response_id, "attempt_id": attempt_id}).first()
+    if not _is_new_draft_in_time(row, seq, grace_seconds, now):
+        return None
+    answer = _draft_answer(row, payload, shown)
+    written = connection.execute(_WRITE_DRAFT, {"response_id": response_id, "version": row.row_version,
+                                                "new_answer": answer, "new_seq": seq, "new_saved_at": now,
+                                                "new_version": row.row_version + 1})
+    if written.rowcount != 1:  # a writer that did not take the attempt's lock changed the row
+        raise DeliveryError("Another request changed this test at the same moment; retrying.", kind=ErrorKind.BUSY)
     return SaveResult(response_id, answer, seq, False)
 
 
-def _save_draft_by_link_on_sqlite(session: Session, params: dict, response_id: int, payload: dict, seq: int,
-                                  shown: bool, grace_seconds: float, now: dt.datetime) -> SaveResult | None:
-    """The common autosave on SQLite, holding the write lock for one statement: SQLite has one
-    writer at a time for the whole database, so every statement under its lock delays every
-    other candidate's save. The draft is read first (no lock), then written by
-    `_WRITE_DRAFT_IF_STILL_OPEN`, whose conditions hold exactly when nothing the read decided
-    from has changed meanwhile. Anything else, or a row that changed in between, returns None:
-    the general path then decides under the lock, as for any other case. (On PostgreSQL a save
-    locks the attempt's row, which delays no other candidate: `save_answer_for_link`.)"""
+def _save_draft_by_link(session: Session, params: dict, response_id: int, payload: dict, seq: int, shown: bool,
+                        grace_seconds: float, now: dt.datetime) -> SaveResult | None:
+    """The web's autosave (`save_answer_for_link`) when it is the common case, on one Core
+    connection without the Session's machinery; None for anything else, which the general path
+    then decides under the attempt's lock.
+
+    PostgreSQL: one transaction that locks the link's attempt row (the lock delays no other
+    candidate), reads the draft and writes it. SQLite has one writer at a time for the whole
+    database, so every statement under its write lock delays every other candidate's save: the
+    draft, its section and the link's invitation are read first, without the lock, then written
+    by `_WRITE_DRAFT_IF_STILL_OPEN`, whose conditions hold exactly when nothing the read decided
+    from has changed meanwhile."""
     if session.in_transaction():  # as `write_transaction` would: the caller's reads end here
         session.commit()
     session.expire_all()
-    with session.get_bind().connect() as connection:  # one connection for both, without the Session's machinery
-        with connection.begin():
-            row = connection.execute(_READ_DRAFT_OF_LINK, {**params, "response_id": response_id}).first()
-        if not _is_new_draft_in_time(row, seq, grace_seconds, now):
-            return None
-        answer = _draft_answer(row, payload, shown)
-        connection.execution_options(**{WRITE_LOCK: True})
-        transaction = connection.begin()
-        try:
-            written = connection.execute(_WRITE_DRAFT_IF_STILL_OPEN, {
-                "response_id": response_id, "version": row.row_version, "invitation_id": row.invitation_id,
-                "new_answer": answer, "new_seq": seq, "new_saved_at": now, "new_version": row.row_version + 1})
-            if written.rowcount != 1:
-                transaction.rollback()
-                return None
-            transaction.commit()
-        except BaseException:
+    with session.get_bind().connect() as connection:
+        if connection.dialect.name == "sqlite":
+            return _save_draft_by_link_on_sqlite(connection, params, response_id, payload, seq, shown,
+                                                 grace_seconds, now)
+
+        def lock_read_write() -> SaveResult | None:
+            attempt_id = connection.execute(_LOCKED_ATTEMPT_OF_LINK, params).scalar()
+            return None if attempt_id is None else _write_draft(connection, attempt_id, response_id, payload, seq,
+                                                                shown, grace_seconds, now)
+
+        return _committed_if_saved(connection, lock_read_write)
+
+
+def _save_draft_by_link_on_sqlite(connection, params: dict, response_id: int, payload: dict, seq: int,
+                                  shown: bool, grace_seconds: float, now: dt.datetime) -> SaveResult | None:
+    """SQLite's `_save_draft_by_link`: read before the write lock, one UPDATE under it."""
+    with connection.begin():
+        row = connection.execute(_READ_DRAFT_OF_LINK, {**params, "response_id": response_id}).first()
+    if not _is_new_draft_in_time(row, seq, grace_seconds, now):
+        return None
+    answer = _draft_answer(row, payload, shown)
+
+    def write_if_still_open() -> SaveResult | None:
+        written = connection.execute(_WRITE_DRAFT_IF_STILL_OPEN, {
+            "response_id": response_id, "version": row.row_version, "invitation_id": row.invitation_id,
+            "new_answer": answer, "new_seq": seq, "new_saved_at": now, "new_version": row.row_version + 1})
+        return SaveResult(response_id, answer, seq, False) if written.rowcount == 1 else None
+
+    connection.execution_options(**{WRITE_LOCK: True})
+    return _committed_if_saved(connection, write_if_still_open)
+
+
+def _committed_if_saved(connection, save) -> SaveResult | None:
+    """`save()` in a transaction of its own on `connection`: committed if it saved, else rolled back."""
+    transaction = connection.begin()
+    try:
+        saved = save()
+        if saved is None:
             transaction.rollback()
-            raise
-    return SaveResult(response_id, answer, seq, False)
+            return None
+        transaction.commit()
+    except BaseException:
+        transaction.rollback()
+        raise
+    return saved
 
 
 def _code_answer(payload: dict) -> dict:

@@ -78,24 +78,23 @@ def test_the_short_path_and_the_general_path_decide_alike(session, monkeypatch, 
 
 @pytest.mark.parametrize("seed", range(12))
 def test_by_link_the_short_paths_and_the_general_path_decide_alike(session, monkeypatch, seed):
-    """The web's save (by link): on SQLite its autosaves take `_save_draft_by_link_on_sqlite`
-    (read before the write lock, one UPDATE under it), on PostgreSQL `_save_draft` under the
-    attempt's row lock. Served, general path only, and by attempt: the same outcomes and rows."""
+    """The web's save (by link): its autosaves take `_save_draft_by_link` first (on SQLite a read
+    before the write lock and one UPDATE under it; on PostgreSQL under the attempt's row lock).
+    Served, general path only, and by attempt: the same outcomes and rows."""
     _, part, _ = on_first_item(session)
     steps = _script(random.Random(seed), (part.deadline_at - T0).total_seconds())
     taken = []
-    original = answering._save_draft_by_link_on_sqlite
+    original = answering._save_draft_by_link
 
     def counting(*args):
         taken.append(args[4])  # its seq
         return original(*args)
 
-    monkeypatch.setattr(answering, "_save_draft_by_link_on_sqlite", counting)
+    monkeypatch.setattr(answering, "_save_draft_by_link", counting)
     served = _run(session, steps, by_link=True)
-    on_sqlite = session.get_bind().dialect.name == "sqlite"
-    assert taken == ([s["seq"] for s in steps if not s["final"]] if on_sqlite else [])
+    assert taken == [s["seq"] for s in steps if not s["final"]]
     assert _run(session, steps) == served, steps  # by attempt
-    monkeypatch.setattr(answering, "_save_draft_by_link_on_sqlite", lambda *args: None)
+    monkeypatch.setattr(answering, "_save_draft_by_link", lambda *args: None)
     monkeypatch.setattr(answering, "_save_draft", lambda *args: None)
     assert _run(session, steps, by_link=True) == served, steps
 

@@ -1,4 +1,4 @@
-"""SQLite's autosave by link (`answering._save_draft_by_link_on_sqlite`): the draft is read
+"""SQLite's autosave by link (`answering._save_draft_by_link`): the draft is read
 before the write lock and written by one UPDATE under it. These tests run another writer in the
 gap between the read and the UPDATE (from inside the answer's parsing, which falls between them)
 and check that whatever that writer changed is honoured: the save lands only if nothing it
