@@ -272,12 +272,15 @@ def run_worker(redis_url: str, *, burst: bool = False, app=None) -> None:
 
     delay = 1.0
     while True:
-        worker, started = Worker(queues, connection=connection), time.monotonic()
+        worker, started = None, time.monotonic()
         try:
+            # RQ's worker asks Redis for its address as it is made: with Redis still gone, that
+            # too raises (the fault run's redis-outage killed both workers here).
+            worker = Worker(queues, connection=connection)
             worker.work(burst=burst, with_scheduler=False)
         except redis.exceptions.RedisError as exc:  # its teardown, with Redis gone
             log.warning("queue worker lost Redis: %s", exc)
-        if burst or worker.stop_asked:
+        if burst or (worker is not None and worker.stop_asked):
             return
         # RQ quits on an error it does not handle, such as Redis going away while a job's result
         # is stored; the job's lease brings it back to the queue. Start again instead of dying.

@@ -93,8 +93,8 @@ with app.app_context():
             import redis
 
             redis.Redis.from_url(self.env["ASSESSMENT_REDIS_URL"]).flushdb()
-            for _ in range(self.args.queue_workers):
-                self._spawn([*CLI, "worker", "--nice", str(self.args.worker_nice)], "worker")
+            for index in range(self.args.queue_workers):  # a log each: two writers of one file overwrite each other
+                self._spawn([*CLI, "worker", "--nice", str(self.args.worker_nice)], f"worker{index}")
         ports = []
         for index in range(self.args.servers):
             port = _free_port()

@@ -128,6 +128,33 @@ def test_a_worker_that_rq_quits_on_an_error_starts_again_and_stops_when_asked(qu
     assert calls == [False, False, False] and waits == [2.0, 4.0]  # backing off, bounded by WORKER_RESTART_MAX_SECONDS
 
 
+def test_a_worker_made_while_redis_is_still_down_is_made_again(queue, monkeypatch):
+    """After RQ quits, Redis can still be gone when the next worker is made (RQ asks Redis for the
+    worker's address in its constructor): that must be one more restart, not the process's end."""
+    from rq import SimpleWorker
+
+    _, app = queue
+    made, waits = [], []
+    make = SimpleWorker.__init__
+
+    def init(self, *args, **kwargs):
+        made.append(True)
+        if len(made) == 2:
+            raise redis_lib.exceptions.ConnectionError("Error while reading from 127.0.0.1 : (104, 'reset')")
+        make(self, *args, **kwargs)
+
+    def work(self, burst=False, with_scheduler=False):
+        if len(made) == 3:
+            self.stop_asked = True  # as on SIGTERM: the loop ends
+        return False
+
+    monkeypatch.setattr(SimpleWorker, "__init__", init)
+    monkeypatch.setattr(SimpleWorker, "work", work)
+    monkeypatch.setattr(jobs, "_pause", waits.append)
+    jobs.run_worker(REDIS_URL, app=app)
+    assert len(made) == 3 and waits == [2.0, 4.0]
+
+
 def test_a_burst_worker_is_not_started_again(queue, monkeypatch):
     from rq import SimpleWorker
 
