@@ -3,6 +3,7 @@
 The schema is owned by Alembic (migrations/): nothing here creates tables.
 """
 import fcntl
+import logging
 import os
 import sqlite3
 import threading
@@ -10,7 +11,7 @@ import threading
 from flask import Flask, current_app, g
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlmodel import Session, create_engine
 
 from assessment.services.transactions import WRITE_LOCK
@@ -249,7 +250,13 @@ def get_session() -> Session:
 def close_session(_exc=None) -> None:
     session = g.pop("db_session", None)
     if session is not None:
-        session.close()
+        try:
+            session.close()
+        except DBAPIError as exc:
+            # Its rollback on a connection the database dropped (an outage): nothing is left to roll
+            # back, and raising here, after the response was made, would turn it into a bare 500.
+            logging.getLogger(__name__).warning("request's database session closed on a lost connection: %s",
+                                                type(exc).__name__)
 
 
 def init_app(app: Flask) -> None:

@@ -35,13 +35,20 @@ class GunicornServer(BaseApplication):
 
 
 class WithoutAccessLog(Logger):
-    """gunicorn's logger minus its access log: the app writes one JSON line per request itself,
-    with tokens redacted. gunicorn's line would print the raw path, token included, and with a
+    """gunicorn's logger minus its access log, and tokens redacted from its error lines: the app
+    writes one JSON line per request itself, with tokens redacted. gunicorn's line would print the raw path, token included, and with a
     logging configuration given it builds that line for every request even when nothing prints
     it (a few per cent of an answer save's CPU)."""
 
     def access(self, resp, req, environ, request_time) -> None:
         return None
+
+    def exception(self, msg, *args, **kwargs) -> None:
+        """gunicorn's "Error handling request <path>" (an error that escaped the app) without the
+        invitation token in the path."""
+        from assessment.ops import redact_path
+
+        super().exception(msg, *[redact_path(a) if isinstance(a, str) else a for a in args], **kwargs)
 
 
 def gunicorn_options(*, host: str, port: int, workers: int, threads: int) -> dict:

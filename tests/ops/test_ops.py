@@ -107,3 +107,22 @@ def test_trusted_proxy_headers_are_used_only_when_configured(make_app):
         app.add_url_rule("/whoami", "whoami", lambda: seen.append(request.remote_addr) or "ok")
         app.test_client().get("/whoami", headers={"X-Forwarded-For": "203.0.113.9"})
     assert seen == ["127.0.0.1", "203.0.113.9"]
+
+
+def test_a_connection_lost_before_the_request_ends_leaves_its_response_standing(make_app, monkeypatch, caplog):
+    """The request's session is closed at teardown, after the response was made; when the
+    database dropped its connection meanwhile, that rollback fails. It must not replace the
+    response with a bare 500 (the fault run's db-outage saw two)."""
+    import sqlalchemy.exc
+    from sqlmodel import Session
+
+    app = make_app()
+    lost = sqlalchemy.exc.OperationalError("ROLLBACK", None, Exception("server closed the connection unexpectedly"))
+
+    def close_on_a_lost_connection(self):
+        raise lost
+
+    monkeypatch.setattr(Session, "close", close_on_a_lost_connection)
+    response = app.test_client().get("/")
+    assert response.status_code == 200
+    assert "closed on a lost connection: OperationalError" in caplog.text

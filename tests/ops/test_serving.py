@@ -180,3 +180,27 @@ def test_gunicorn_builds_no_access_line_of_its_own():
     # gunicorn's own Logger, given this logging configuration, builds the line from the
     # request and response: with none to read from, that fails. Ours does not build it.
     assert logger.access(None, None, {}, None) is None
+
+
+def test_gunicorn_error_lines_carry_no_invitation_token(caplog):
+    """An error that escapes the app makes gunicorn log "Error handling request <path>": the
+    path's token is redacted there too."""
+    import logging
+
+    from gunicorn.config import Config
+
+    from assessment.serving import WithoutAccessLog
+
+    logger = WithoutAccessLog(Config())
+    token = "MVUVLMG1UOQyB26A9DJ1ZyA5FC34nVzVisWMiwoWCfU"
+    logging.getLogger("gunicorn.error").propagate = True
+    try:
+        with caplog.at_level(logging.ERROR, logger="gunicorn.error"):
+            try:
+                raise RuntimeError("escaped")
+            except RuntimeError:
+                logger.exception("Error handling request %s %s", "GET", f"/t/{token}/answer")
+    finally:
+        logging.getLogger("gunicorn.error").propagate = False
+    assert "Error handling request GET /t/<token>/answer" in caplog.text
+    assert token not in caplog.text
