@@ -6,7 +6,7 @@ of all traffic. CSRF forges a request that a browser's cookie authorises; that r
 authorised by the link's token in its own path, which a cross-site page cannot know (pages
 send no Referer, `Referrer-Policy: no-referrer`), and no cookie adds to it (the candidate's
 session cookie holds nothing but the CSRF token). Whoever knows the link can save answers with
-or without the check, so it defends nothing there; it costed about a tenth of each save's CPU.
+or without the check, so it defends nothing there; it cost about a tenth of each save's CPU.
 The candidate's other forms keep it (rare; defence in depth)."""
 import json
 import re
