@@ -212,11 +212,12 @@ _WRITE_DRAFT = (_RESPONSE.update()
                 .values(answer=sa.bindparam("new_answer"), save_seq=sa.bindparam("new_seq"),
                         saved_at=sa.bindparam("new_saved_at"), row_version=sa.bindparam("new_version")))
 
-#: SQLite's autosave by link (`_save_draft_by_link`): the draft, its section and the
-#: link's invitation read before the write lock, then the UPDATE under it, on the conditions that
-#: can have changed since: the row's version (any change to a response moves it: a newer save, a
-#: submit, a grade), the section still open, the invitation not revoked. The rest the read decided
-#: from cannot change (which attempt and item a response belongs to, the section's deadline).
+#: The web's autosave (`_save_draft_by_link`): the draft, its section and the link's invitation
+#: read first, without a lock, then the UPDATE on the conditions that can have changed since: the
+#: row's version (every change to a response moves it: a newer save, a submit, a grade, the close
+#: of its section, which closes the item it shows), the section still open, the invitation not
+#: revoked. The rest the read decided from cannot change (which attempt and item a response
+#: belongs to, the section's deadline).
 _INVITATION = Invitation.__table__
 _READ_DRAFT_OF_LINK = (sa.select(*_DRAFT_COLUMNS, _INVITATION.c.id.label("invitation_id"))
                        .join(_PART, _PART.c.id == _RESPONSE.c.section_attempt_id)
@@ -286,45 +287,38 @@ def _save_draft_by_link(session: Session, params: dict, response_id: int, payloa
     connection without the Session's machinery; None for anything else, which the general path
     then decides under the attempt's lock.
 
-    PostgreSQL: one transaction that locks the link's attempt row (the lock delays no other
-    candidate), reads the draft and writes it. SQLite has one writer at a time for the whole
-    database, so every statement under its write lock delays every other candidate's save: the
-    draft, its section and the link's invitation are read first, without the lock, then written
-    by `_WRITE_DRAFT_IF_STILL_OPEN`, whose conditions hold exactly when nothing the read decided
-    from has changed meanwhile."""
+    A read without a lock, then `_WRITE_DRAFT_IF_STILL_OPEN`, whose conditions hold exactly
+    when nothing the read decided from has changed. SQLite has one writer at a time for the
+    whole database, so only that UPDATE runs under its write lock. On PostgreSQL each of the two
+    statements is a transaction of its own (no BEGIN, no COMMIT, no lock: two round trips
+    instead of five). That UPDATE is safe there too: under READ COMMITTED, a row another
+    transaction changed after the statement's snapshot is re-checked at its newest version, so
+    the row-version condition sees every change to the response; a transaction that read the
+    row before this save and writes it after fails on the version (`attempt_locked` answers it
+    "busy", to be retried); a revocation touches only its invitation, and a save that overlaps
+    it is one that came before it."""
     if session.in_transaction():  # as `write_transaction` would: the caller's reads end here
         session.commit()
     session.expire_all()
     with session.get_bind().connect() as connection:
-        if connection.dialect.name == "sqlite":
-            return _save_draft_by_link_on_sqlite(connection, params, response_id, payload, seq, shown,
-                                                 grace_seconds, now)
+        on_sqlite = connection.dialect.name == "sqlite"
+        if not on_sqlite:
+            connection.execution_options(isolation_level="AUTOCOMMIT")
+        with connection.begin():
+            row = connection.execute(_READ_DRAFT_OF_LINK, {**params, "response_id": response_id}).first()
+        if not _is_new_draft_in_time(row, seq, grace_seconds, now):
+            return None
+        answer = _draft_answer(row, payload, shown)
 
-        def lock_read_write() -> SaveResult | None:
-            attempt_id = connection.execute(_LOCKED_ATTEMPT_OF_LINK, params).scalar()
-            return None if attempt_id is None else _write_draft(connection, attempt_id, response_id, payload, seq,
-                                                                shown, grace_seconds, now)
+        def write_if_still_open() -> SaveResult | None:
+            written = connection.execute(_WRITE_DRAFT_IF_STILL_OPEN, {
+                "response_id": response_id, "version": row.row_version, "invitation_id": row.invitation_id,
+                "new_answer": answer, "new_seq": seq, "new_saved_at": now, "new_version": row.row_version + 1})
+            return SaveResult(response_id, answer, seq, False) if written.rowcount == 1 else None
 
-        return _committed_if_saved(connection, lock_read_write)
-
-
-def _save_draft_by_link_on_sqlite(connection, params: dict, response_id: int, payload: dict, seq: int,
-                                  shown: bool, grace_seconds: float, now: dt.datetime) -> SaveResult | None:
-    """SQLite's `_save_draft_by_link`: read before the write lock, one UPDATE under it."""
-    with connection.begin():
-        row = connection.execute(_READ_DRAFT_OF_LINK, {**params, "response_id": response_id}).first()
-    if not _is_new_draft_in_time(row, seq, grace_seconds, now):
-        return None
-    answer = _draft_answer(row, payload, shown)
-
-    def write_if_still_open() -> SaveResult | None:
-        written = connection.execute(_WRITE_DRAFT_IF_STILL_OPEN, {
-            "response_id": response_id, "version": row.row_version, "invitation_id": row.invitation_id,
-            "new_answer": answer, "new_seq": seq, "new_saved_at": now, "new_version": row.row_version + 1})
-        return SaveResult(response_id, answer, seq, False) if written.rowcount == 1 else None
-
-    connection.execution_options(**{WRITE_LOCK: True})
-    return _committed_if_saved(connection, write_if_still_open)
+        if on_sqlite:
+            connection.execution_options(**{WRITE_LOCK: True})
+        return _committed_if_saved(connection, write_if_still_open)
 
 
 def _committed_if_saved(connection, save) -> SaveResult | None:

@@ -2,10 +2,11 @@
 measure's ratio (answer saves vs /healthz, `run.py --stress`) is set by the CPU each request
 costs the server, and this splits the autosave's into its parts.
 
-    python benchmarks/load/answer_cpu.py [--requests 1000] [--synchronous full|normal]
+    python benchmarks/load/answer_cpu.py [--requests 1000] [--synchronous full|normal] [--db postgres]
 
 Production settings (CSRF checked, the access log written to /dev/null) on a temporary SQLite
-database with the real bank; one candidate parked on a question autosaves N times, then N
+database (or, with `--db postgres`, a temporary database on 127.0.0.1:5432: this process's CPU
+only, not PostgreSQL's) with the real bank; one candidate parked on a question autosaves N times, then N
 requests of /healthz with the same cookies. Prints the CPU per request (the best of 5 rounds:
 other load on the machine only adds) and, from one profiled round (cProfile with process time:
 its own overhead inflates every part alike), each part's share of the autosave.
@@ -39,14 +40,21 @@ PARTS = (
 )
 
 
-def _app(workdir: str, synchronous: str):
+def _postgres_admin(sql: str) -> None:
+    import psycopg
+
+    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as connection:
+        connection.execute(sql)
+
+
+def _app(workdir: str, synchronous: str, database_url: str):
     from assessment import create_app, migrate
     from assessment.content import load_bank
     from assessment.db import get_session
     from assessment.services.bank import sync_bank
     from assessment.services.delivery import create_assessment, create_invitation
 
-    app = create_app({"DATABASE_URL": f"sqlite:///{workdir}/cpu.db", "SECRET_KEY": "cpu-" + "x" * 40,
+    app = create_app({"DATABASE_URL": database_url, "SECRET_KEY": "cpu-" + "x" * 40,
                       "SQLITE_SYNCHRONOUS": synchronous, "RUN_SWEEPER": False, "SESSION_COOKIE_SECURE": False})
     migrate.upgrade(app.config["DATABASE_URL"])
     with app.app_context():
@@ -60,58 +68,73 @@ def _app(workdir: str, synchronous: str):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--requests", type=int, default=1000)
-    parser.add_argument("--synchronous", choices=("full", "normal"), default="full")
+    parser.add_argument("--synchronous", choices=("full", "normal"), default="full", help="SQLite only")
+    parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
     args = parser.parse_args()
     logging.getLogger("assessment").handlers[:] = [logging.FileHandler(os.devnull)]
+    database = f"answer_cpu_{os.getpid()}"
     with tempfile.TemporaryDirectory(prefix="answer-cpu-") as workdir:
-        app, token = _app(workdir, args.synchronous)
-        client = app.test_client()
-        csrf = re.search(r'name="csrf_token" value="([^"]+)"', client.get(f"/t/{token}").text).group(1)
-        assert client.post(f"/t/{token}/begin", data={"csrf_token": csrf}).status_code == 302
-        assert client.post(f"/t/{token}/sections/0/start", data={"csrf_token": csrf}).status_code == 302
-        page = client.get(f"/t/{token}").text
-        response_id = int(re.search(r'name="response_id"[^>]*value="(\d+)"', page).group(1))
-        kind = re.search(r'data-type="(\w+)"', page).group(1)
-        seq = [0]
+        if args.db == "postgres":
+            _postgres_admin(f'CREATE DATABASE "{database}"')
+            database_url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{database}"
+        else:
+            database_url = f"sqlite:///{workdir}/cpu.db"
+        try:
+            _measure(args, *_app(workdir, args.synchronous, database_url))
+        finally:
+            if args.db == "postgres":
+                _postgres_admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
 
-        def answer(n: int) -> dict:  # a different answer each time, of the item's kind
-            return {"single_choice": {"choice": str(1 + n % 2)}, "multiple_choice": {"choices": [str(1 + n % 2)]},
-                    "code": {"code": f"def solve():\n    return {n}\n"}}.get(kind, {"value": str(n)})
 
-        def autosaves():
-            for _ in range(args.requests):
-                seq[0] += 1
-                reply = client.post(f"/t/{token}/answer", headers={"X-CSRFToken": csrf},
-                                    json={"response_id": response_id, "seq": seq[0], "final": False,
-                                          "answer": answer(seq[0])})
-                if reply.status_code != 200:
-                    raise SystemExit(f"autosave refused: {reply.status_code} {reply.text[:200]}")
+def _measure(args, app, token: str) -> None:
+    client = app.test_client()
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', client.get(f"/t/{token}").text).group(1)
+    assert client.post(f"/t/{token}/begin", data={"csrf_token": csrf}).status_code == 302
+    assert client.post(f"/t/{token}/sections/0/start", data={"csrf_token": csrf}).status_code == 302
+    page = client.get(f"/t/{token}").text
+    response_id = int(re.search(r'name="response_id"[^>]*value="(\d+)"', page).group(1))
+    kind = re.search(r'data-type="(\w+)"', page).group(1)
+    seq = [0]
 
-        def healthz():
-            for _ in range(args.requests):
-                client.get("/healthz")
+    def answer(n: int) -> dict:  # a different answer each time, of the item's kind
+        return {"single_choice": {"choice": str(1 + n % 2)}, "multiple_choice": {"choices": [str(1 + n % 2)]},
+                "code": {"code": f"def solve():\n    return {n}\n"}}.get(kind, {"value": str(n)})
 
-        best = {}
-        for _ in range(5):
-            for name, work in (("autosave", autosaves), ("healthz", healthz)):
-                started = time.process_time()
-                work()
-                best[name] = min(best.get(name, float("inf")), (time.process_time() - started) / args.requests)
-        print(f"CPU per request, in-process, SQLite synchronous={args.synchronous}, best of 5 x {args.requests} "
-              f"(a {kind} item):")
-        print(f"  autosave {best['autosave'] * 1e3:.3f} ms, /healthz {best['healthz'] * 1e3:.3f} ms "
-              f"(ratio {best['healthz'] / best['autosave']:.0%})")
-        profile = cProfile.Profile(time.process_time)
-        profile.enable()
-        autosaves()
-        profile.disable()
-        stats = pstats.Stats(profile).stats
-        total = max(ct for (_, _, name), (_, _, _, ct, _) in stats.items() if name == "wsgi_app")
-        print("Share of the autosave's CPU (one profiled round):")
-        for label, path, function in PARTS:
-            part = sum(ct for (file, _, name), (_, _, _, ct, _) in stats.items()
-                       if name == function and file.endswith(path))
-            print(f"  {part / total:5.1%}  {label}")
+    def autosaves():
+        for _ in range(args.requests):
+            seq[0] += 1
+            reply = client.post(f"/t/{token}/answer", headers={"X-CSRFToken": csrf},
+                                json={"response_id": response_id, "seq": seq[0], "final": False,
+                                      "answer": answer(seq[0])})
+            if reply.status_code != 200:
+                raise SystemExit(f"autosave refused: {reply.status_code} {reply.text[:200]}")
+
+    def healthz():
+        for _ in range(args.requests):
+            client.get("/healthz")
+
+    best = {}
+    for _ in range(5):
+        for name, work in (("autosave", autosaves), ("healthz", healthz)):
+            started = time.process_time()
+            work()
+            best[name] = min(best.get(name, float("inf")), (time.process_time() - started) / args.requests)
+    database = "PostgreSQL" if args.db == "postgres" else f"SQLite synchronous={args.synchronous}"
+    print(f"CPU per request, in-process, {database}, best of 5 x {args.requests} "
+          f"(a {kind} item):")
+    print(f"  autosave {best['autosave'] * 1e3:.3f} ms, /healthz {best['healthz'] * 1e3:.3f} ms "
+          f"(ratio {best['healthz'] / best['autosave']:.0%})")
+    profile = cProfile.Profile(time.process_time)
+    profile.enable()
+    autosaves()
+    profile.disable()
+    stats = pstats.Stats(profile).stats
+    total = max(ct for (_, _, name), (_, _, _, ct, _) in stats.items() if name == "wsgi_app")
+    print("Share of the autosave's CPU (one profiled round):")
+    for label, path, function in PARTS:
+        part = sum(ct for (file, _, name), (_, _, _, ct, _) in stats.items()
+                   if name == function and file.endswith(path))
+        print(f"  {part / total:5.1%}  {label}")
 
 
 if __name__ == "__main__":

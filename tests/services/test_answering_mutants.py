@@ -1,6 +1,7 @@
-"""Answering (assessment/services/answering.py): the attempt's lock taken once per save (by the
-statement that finds a link's attempt, or by its own statement before the autosave's read), on
-PostgreSQL a row lock of the attempt only; a link's own attempt; a final answer counted up to the
+"""Answering (assessment/services/answering.py): the web's autosave as one read and one
+conditional UPDATE; elsewhere the attempt's lock taken once per save (by the statement that finds
+a link's attempt, or by its own statement before the autosave's read), on PostgreSQL a row lock
+of the attempt only; a link's own attempt; a final answer counted up to the
 last instant of grace."""
 import contextlib
 import datetime as dt
@@ -21,12 +22,15 @@ from support import FIXTURE_BANK, fresh_postgres_database
 
 @contextlib.contextmanager
 def _statements(session):
-    """The SQL statements the session's engine sends while the block runs (BEGINs left out)."""
-    seen = []
+    """The SQL statements the session's engine sends while the block runs (BEGINs left out);
+    `.in_transaction`: for each, whether PostgreSQL's driver had a transaction open (BEGIN sent)."""
+    seen = _Sent()
 
     def record(conn, cursor, statement, parameters, context, executemany):
         if not statement.lstrip().upper().startswith("BEGIN"):
             seen.append(statement)
+            seen.in_transaction.append(conn.dialect.name == "postgresql"
+                                       and not conn.connection.dbapi_connection.autocommit)
 
     engine = session.get_bind()
     sa.event.listen(engine, "before_cursor_execute", record)
@@ -36,11 +40,17 @@ def _statements(session):
         sa.event.remove(engine, "before_cursor_execute", record)
 
 
+class _Sent(list):
+    def __init__(self):
+        super().__init__()
+        self.in_transaction = []
+
+
 def _sql(session, statement) -> str:
     return str(statement.compile(dialect=session.get_bind().dialect))
 
 
-def test_an_autosave_by_link_locks_the_attempt_once_with_the_statement_that_finds_it(session):
+def test_an_autosave_by_link_is_one_read_and_one_conditional_update_each_its_own_transaction(session):
     attempt, token = start(session)
     delivery.start_section(session=session, attempt=attempt, position=0, now=T0)
     state = delivery.current_state(session=session, attempt=attempt, grace_seconds=GRACE, now=T0)
@@ -49,13 +59,10 @@ def test_an_autosave_by_link_locks_the_attempt_once_with_the_statement_that_find
         saved = answering.save_answer_for_link(session=session, token=token, response_id=response_id, payload=draft,
                                                seq=1, final=False, grace_seconds=GRACE, now=T0)
     assert (saved.answer, saved.saved_seq, saved.final) == (draft, 1, False)
-    if session.get_bind().dialect.name == "sqlite":  # the read before the write lock, one UPDATE under it
-        assert sent == [_sql(session, answering._READ_DRAFT_OF_LINK),
-                        _sql(session, answering._WRITE_DRAFT_IF_STILL_OPEN)]
-    else:
-        assert sent[:2] == [_sql(session, answering._LOCKED_ATTEMPT_OF_LINK), _sql(session, answering._READ_DRAFT)]
-        assert _sql(session, answering._LOCK_ATTEMPT) not in sent  # no second lock of the same attempt
-        assert len(sent) == 3 and sent[2].lstrip().upper().startswith("UPDATE RESPONSE")
+    # SQLite: the read before the write lock, one UPDATE under it; PostgreSQL: each statement in
+    # autocommit (no BEGIN or COMMIT round trip), no row lock
+    assert sent == [_sql(session, answering._READ_DRAFT_OF_LINK), _sql(session, answering._WRITE_DRAFT_IF_STILL_OPEN)]
+    assert sent.in_transaction == [False, False]
     assert stored(session, response_id).answer == draft
 
 
@@ -137,7 +144,7 @@ def _locked_elsewhere(engine, table: str, row_id: int) -> bool:
 
 
 @pytest.mark.postgres
-def test_on_postgresql_an_autosave_holds_the_attempts_row_lock_and_only_that(monkeypatch):
+def test_on_postgresql_an_autosave_by_link_locks_no_row_and_by_attempt_only_the_attempts(monkeypatch):
     url, drop = fresh_postgres_database()
     engine = make_engine(url)
     try:
@@ -151,7 +158,7 @@ def test_on_postgresql_an_autosave_holds_the_attempts_row_lock_and_only_that(mon
             seen = []
             parse = answering.parse_answer
 
-            def probing(*args, **kwargs):  # runs in the save's transaction, after the lock and the read
+            def probing(*args, **kwargs):  # runs after the read (by attempt: in its transaction, after the lock)
                 seen.append((_locked_elsewhere(engine, "attempt", attempt.id),
                              _locked_elsewhere(engine, "invitation", invitation_id)))
                 return parse(*args, **kwargs)
@@ -161,7 +168,7 @@ def test_on_postgresql_an_autosave_holds_the_attempts_row_lock_and_only_that(mon
                         now=T0)
             answering.save_answer_for_link(token=token, seq=1, **save)
             answering.save_answer(attempt=attempt, seq=2, **save)
-            assert seen == [(True, False), (True, False)]  # by link, then by attempt
+            assert seen == [(False, False), (True, False)]  # by link, then by attempt
             assert (stored(session, response_id).answer, stored(session, response_id).save_seq) == (draft, 2)
             assert not _locked_elsewhere(engine, "attempt", attempt.id)  # released at the commit
     finally:
