@@ -9,6 +9,7 @@ request gets the same acknowledgement, an older sequence number never overwrites
 """
 import datetime as dt
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
@@ -212,22 +213,47 @@ _WRITE_DRAFT = (_RESPONSE.update()
                 .values(answer=sa.bindparam("new_answer"), save_seq=sa.bindparam("new_seq"),
                         saved_at=sa.bindparam("new_saved_at"), row_version=sa.bindparam("new_version")))
 
-#: The web's autosave (`_save_draft_by_link`): the draft, its section and the link's invitation
-#: read first, without a lock, then the UPDATE on the conditions that can have changed since: the
-#: row's version (every change to a response moves it: a newer save, a submit, a grade, the close
-#: of its section, which closes the item it shows), the section still open, the invitation not
-#: revoked. The rest the read decided from cannot change (which attempt and item a response
-#: belongs to, the section's deadline).
+#: The web's autosave (`_save_draft_by_link`). The read, on the first autosave of an item by a
+#: link: the draft, its item and section, found by the link. The UPDATE, on every autosave:
+#: the draft written if it is still the common case, every condition re-checked in the statement
+#: itself (the item still shown, the seq newer than the saved one, the section in time, the link
+#: live and its own), the row's version moved (`Response`'s optimistic lock). "Section open"
+#: needs no condition of its own: a section closes only in `delivery.close_section`, which
+#: closes the item it shows in the same transaction.
 _INVITATION = Invitation.__table__
-_READ_DRAFT_OF_LINK = (sa.select(*_DRAFT_COLUMNS, _INVITATION.c.id.label("invitation_id"))
+_READ_DRAFT_OF_LINK = (sa.select(*_DRAFT_COLUMNS)
                        .join(_PART, _PART.c.id == _RESPONSE.c.section_attempt_id)
                        .join(_ITEM, _ITEM.c.id == _RESPONSE.c.item_id)
                        .join(_ATTEMPT, _ATTEMPT.c.id == _PART.c.attempt_id)
                        .join(_INVITATION, _INVITATION.c.id == _ATTEMPT.c.invitation_id)
                        .where(_RESPONSE.c.id == sa.bindparam("response_id"), LIVE_TOKEN))
-_WRITE_DRAFT_IF_STILL_OPEN = _WRITE_DRAFT.where(
-    sa.exists().where(_PART.c.id == _RESPONSE.c.section_attempt_id, _PART.c.status == SectionStatus.ACTIVE),
-    sa.exists().where(_INVITATION.c.id == sa.bindparam("invitation_id"), _INVITATION.c.revoked_at.is_(None)))
+_WRITE_DRAFT_OF_LINK = (_RESPONSE.update()
+                        .where(_RESPONSE.c.id == sa.bindparam("response_id"),
+                               _RESPONSE.c.status == ResponseStatus.PRESENTED,
+                               _RESPONSE.c.save_seq < sa.bindparam("new_seq"),
+                               sa.exists().where(_PART.c.id == _RESPONSE.c.section_attempt_id,
+                                                 _PART.c.deadline_at >= sa.bindparam("deadline_at_least"),
+                                                 _ATTEMPT.c.id == _PART.c.attempt_id,
+                                                 _INVITATION.c.id == _ATTEMPT.c.invitation_id, LIVE_TOKEN))
+                        .values(answer=sa.bindparam("new_answer"), save_seq=sa.bindparam("new_seq"),
+                                saved_at=sa.bindparam("new_saved_at"), row_version=_RESPONSE.c.row_version + 1))
+
+
+class _ItemShown(NamedTuple):
+    """What parsing a draft needs and never changes for a response: its item's type and body (an
+    item row is one version of an item, whose content `bank.sync_bank` never changes) and the
+    order its options were shown in."""
+
+    type: str
+    body: dict
+    option_order: list | None
+
+
+#: The items a link's autosaves were parsed against, per process: a candidate's next autosave of
+#: the same item is one UPDATE. Keyed by the link (its token's hash) and the response, so only
+#: the link that read it uses an entry; nothing in it can go stale, in this process or another.
+_ITEMS_SHOWN: dict[tuple[str, int], _ItemShown] = {}
+_ITEMS_SHOWN_MAX = 4096
 
 
 def _is_new_draft_in_time(row, seq: int, grace_seconds: float, now: dt.datetime) -> bool:
@@ -287,38 +313,45 @@ def _save_draft_by_link(session: Session, params: dict, response_id: int, payloa
     connection without the Session's machinery; None for anything else, which the general path
     then decides under the attempt's lock.
 
-    A read without a lock, then `_WRITE_DRAFT_IF_STILL_OPEN`, whose conditions hold exactly
-    when nothing the read decided from has changed. SQLite has one writer at a time for the
-    whole database, so only that UPDATE runs under its write lock. On PostgreSQL each of the two
-    statements is a transaction of its own (no BEGIN, no COMMIT, no lock: two round trips
-    instead of five). That UPDATE is safe there too: under READ COMMITTED, a row another
-    transaction changed after the statement's snapshot is re-checked at its newest version, so
-    the row-version condition sees every change to the response; a transaction that read the
-    row before this save and writes it after fails on the version (`attempt_locked` answers it
-    "busy", to be retried); a revocation touches only its invitation, and a save that overlaps
-    it is one that came before it."""
+    The first autosave of an item by a link reads the draft (not the common case: None at
+    once) and keeps the item as shown (`_ITEMS_SHOWN`); every autosave is then the one UPDATE
+    `_WRITE_DRAFT_OF_LINK`, which lands only if the case is still the common one. SQLite has one
+    writer at a time for the whole database, so only that UPDATE runs under its write lock. On
+    PostgreSQL each statement is a transaction of its own (autocommit: no BEGIN, no COMMIT, no
+    lock). The UPDATE's conditions are exact there too: under READ COMMITTED a row changed
+    after the statement's snapshot is re-checked at its newest version (the item's status and
+    seq; closing a section closes the item it shows); a transaction that read the row before
+    this save and writes it after fails on the row version (`attempt_locked` answers it "busy",
+    to be retried); a revocation, which changes only its invitation, and a save that overlap
+    are ordered save first."""
     if session.in_transaction():  # as `write_transaction` would: the caller's reads end here
         session.commit()
     session.expire_all()
+    key = (params["token_hash"], response_id)
+    item_shown = _ITEMS_SHOWN.get(key)
     with session.get_bind().connect() as connection:
         on_sqlite = connection.dialect.name == "sqlite"
         if not on_sqlite:
             connection.execution_options(isolation_level="AUTOCOMMIT")
-        with connection.begin():
-            row = connection.execute(_READ_DRAFT_OF_LINK, {**params, "response_id": response_id}).first()
-        if not _is_new_draft_in_time(row, seq, grace_seconds, now):
-            return None
-        answer = _draft_answer(row, payload, shown)
+        if item_shown is None:
+            with connection.begin():
+                row = connection.execute(_READ_DRAFT_OF_LINK, {**params, "response_id": response_id}).first()
+            if not _is_new_draft_in_time(row, seq, grace_seconds, now):
+                return None
+            if len(_ITEMS_SHOWN) >= _ITEMS_SHOWN_MAX:
+                _ITEMS_SHOWN.clear()
+            item_shown = _ITEMS_SHOWN[key] = _ItemShown(row.type, row.body, row.option_order)
+        answer = _draft_answer(item_shown, payload, shown)
 
-        def write_if_still_open() -> SaveResult | None:
-            written = connection.execute(_WRITE_DRAFT_IF_STILL_OPEN, {
-                "response_id": response_id, "version": row.row_version, "invitation_id": row.invitation_id,
-                "new_answer": answer, "new_seq": seq, "new_saved_at": now, "new_version": row.row_version + 1})
+        def write_if_still_the_common_case() -> SaveResult | None:
+            written = connection.execute(_WRITE_DRAFT_OF_LINK, {
+                **params, "response_id": response_id, "new_seq": seq, "new_answer": answer, "new_saved_at": now,
+                "deadline_at_least": now - dt.timedelta(seconds=grace_seconds)})
             return SaveResult(response_id, answer, seq, False) if written.rowcount == 1 else None
 
         if on_sqlite:
             connection.execution_options(**{WRITE_LOCK: True})
-        return _committed_if_saved(connection, write_if_still_open)
+        return _committed_if_saved(connection, write_if_still_the_common_case)
 
 
 def _committed_if_saved(connection, save) -> SaveResult | None:

@@ -50,20 +50,25 @@ def _sql(session, statement) -> str:
     return str(statement.compile(dialect=session.get_bind().dialect))
 
 
-def test_an_autosave_by_link_is_one_read_and_one_conditional_update_each_its_own_transaction(session):
+def test_an_autosave_by_link_is_one_read_then_one_conditional_update_each_its_own_transaction(session):
     attempt, token = start(session)
     delivery.start_section(session=session, attempt=attempt, position=0, now=T0)
     state = delivery.current_state(session=session, attempt=attempt, grace_seconds=GRACE, now=T0)
-    response_id, draft = state.response.id, wrong(state.item)
-    with _statements(session) as sent:
-        saved = answering.save_answer_for_link(session=session, token=token, response_id=response_id, payload=draft,
-                                               seq=1, final=False, grace_seconds=GRACE, now=T0)
-    assert (saved.answer, saved.saved_seq, saved.final) == (draft, 1, False)
-    # SQLite: the read before the write lock, one UPDATE under it; PostgreSQL: each statement in
-    # autocommit (no BEGIN or COMMIT round trip), no row lock
-    assert sent == [_sql(session, answering._READ_DRAFT_OF_LINK), _sql(session, answering._WRITE_DRAFT_IF_STILL_OPEN)]
-    assert sent.in_transaction == [False, False]
-    assert stored(session, response_id).answer == draft
+    response_id, draft, other = state.response.id, wrong(state.item), right(state.item)
+    read, write = _sql(session, answering._READ_DRAFT_OF_LINK), _sql(session, answering._WRITE_DRAFT_OF_LINK)
+    sent_by_save = []
+    for seq, answer in ((1, draft), (2, other), (3, draft)):
+        with _statements(session) as sent:
+            saved = answering.save_answer_for_link(session=session, token=token, response_id=response_id,
+                                                   payload=answer, seq=seq, final=False, grace_seconds=GRACE, now=T0)
+        assert (saved.answer, saved.saved_seq, saved.final) == (answer, seq, False)
+        # SQLite: the read before the write lock, one UPDATE under it; PostgreSQL: each statement
+        # in autocommit (no BEGIN or COMMIT round trip), no row lock
+        assert not any(sent.in_transaction)
+        sent_by_save.append(list(sent))
+    assert sent_by_save == [[read, write], [write], [write]]  # the item as shown is read once per link
+    row = stored(session, response_id)
+    assert (row.answer, row.save_seq, row.row_version) == (draft, 3, 4)
 
 
 def test_an_autosave_by_attempt_takes_the_attempts_lock_before_it_reads_the_draft(session):

@@ -1,9 +1,10 @@
-"""The web's autosave (`answering._save_draft_by_link`): the draft is read without a lock, then
-written by one conditional UPDATE (on SQLite under the database's write lock, on PostgreSQL in a
-statement of its own). These tests run another writer in the gap between the read and the UPDATE
-(from inside the answer's parsing, which falls between them) and check that whatever that writer
-changed is honoured: the save lands only if nothing it decided from has moved, and otherwise is
-decided by the general path under the attempt's lock.
+"""The web's autosave (`answering._save_draft_by_link`): the item is read without a lock on the
+link's first autosave of it (and kept), then the draft is written by one conditional UPDATE (on
+SQLite under the database's write lock, on PostgreSQL in a statement of its own). These tests run
+another writer in the gap before the UPDATE (from inside the answer's parsing, which comes just
+before it), on a link's first autosave of the item and on a later one (`prior`: saves already
+made), and check that whatever that writer changed is honoured: the save lands only if it is
+still the common case, and otherwise is decided by the general path under the attempt's lock.
 
 They use the service `session` (SQLite here, PostgreSQL in scripts/test.sh's second pass); the
 last two need a transaction open across the save, which only PostgreSQL's row locks allow in one
@@ -13,6 +14,7 @@ import threading
 import time
 
 import pytest
+import sqlalchemy as sa
 from service_helpers import GRACE, T0, right, start, stored, wrong
 from sqlalchemy import text
 from sqlmodel import Session, select
@@ -27,10 +29,20 @@ from assessment.services.transactions import write_transaction
 from support import FIXTURE_BANK, fresh_postgres_database
 
 
+@pytest.fixture(params=[0, 1], ids=["first-autosave", "later-autosave"])
+def prior(request):
+    """How many autosaves of the item the link made before the one under test."""
+    return request.param
+
+
 @pytest.fixture
-def candidate(session):
-    """(attempt, token, section attempt, state on the first item), the section started at T0."""
-    return _candidate(session)
+def candidate(session, prior):
+    """(attempt, token, section attempt, state on the first item), the section started at T0 and
+    `prior` autosaves of the wrong answer made by the link."""
+    attempt, token, part, state = _candidate(session)
+    for seq in range(1, prior + 1):
+        _save(session, token, state, seq=seq)
+    return attempt, token, part, state
 
 
 def _candidate(session):
@@ -71,7 +83,7 @@ def _save(session, token, state, seq, now=T0):
                                           now=now)
 
 
-def test_no_lock_is_held_while_the_draft_is_read_and_parsed(session, candidate, monkeypatch):
+def test_no_lock_is_held_while_the_draft_is_read_and_parsed(session, candidate, prior, monkeypatch):
     attempt, token, _, state = candidate
     attempt_id = attempt.id  # read now: the save expires the session's objects
 
@@ -81,11 +93,11 @@ def test_no_lock_is_held_while_the_draft_is_read_and_parsed(session, candidate, 
         other.commit()
 
     _between_read_and_write(monkeypatch, session.get_bind(), write_something)
-    saved = _save(session, token, state, seq=1)
-    assert (saved.saved_seq, stored(session, state.response.id).save_seq) == (1, 1)
+    saved = _save(session, token, state, seq=prior + 1)
+    assert (saved.saved_seq, stored(session, state.response.id).save_seq) == (prior + 1, prior + 1)
 
 
-def test_a_section_closed_in_between_keeps_the_draft_out(session, candidate, monkeypatch):
+def test_a_section_closed_in_between_keeps_the_draft_out(session, candidate, prior, monkeypatch):
     attempt, token, part, state = candidate
 
     def close(other):
@@ -96,13 +108,13 @@ def test_a_section_closed_in_between_keeps_the_draft_out(session, candidate, mon
     _between_read_and_write(monkeypatch, session.get_bind(), close)
     # Closing a section closes its open item too: the general path's word for it.
     with pytest.raises(delivery.DeliveryError, match="This item is already closed") as refused:
-        _save(session, token, state, seq=1)
+        _save(session, token, state, seq=prior + 1)
     assert refused.value.kind == delivery.ErrorKind.CONFLICT
     row = stored(session, state.response.id)
-    assert (row.answer, row.save_seq) == (None, 0)
+    assert (row.answer, row.save_seq) == ((wrong(state.item) if prior else None), prior)
 
 
-def test_a_link_revoked_in_between_saves_nothing(session, candidate, monkeypatch):
+def test_a_link_revoked_in_between_saves_nothing(session, candidate, prior, monkeypatch):
     attempt, token, _, state = candidate
 
     def revoke(other):
@@ -112,28 +124,56 @@ def test_a_link_revoked_in_between_saves_nothing(session, candidate, monkeypatch
 
     _between_read_and_write(monkeypatch, session.get_bind(), revoke)
     with pytest.raises(delivery.DeliveryError, match="This test link is not valid") as refused:
-        _save(session, token, state, seq=1)
+        _save(session, token, state, seq=prior + 1)
     assert refused.value.kind == delivery.ErrorKind.NOT_FOUND
-    assert stored(session, state.response.id).save_seq == 0
+    assert stored(session, state.response.id).save_seq == prior
 
 
-def test_a_newer_save_in_between_stands(session, candidate, monkeypatch):
+def test_a_newer_save_in_between_stands(session, candidate, prior, monkeypatch):
     attempt, token, _, state = candidate
     _between_read_and_write(monkeypatch, session.get_bind(), _answer_by_attempt(attempt, state, 5, False))
     saved = _save(session, token, state, seq=3)
     assert (saved.saved_seq, saved.answer) == (5, right(state.item))  # the newer save is acknowledged back
     row = stored(session, state.response.id)
-    assert (row.save_seq, row.answer, row.row_version) == (5, right(state.item), 2)
+    assert (row.save_seq, row.answer, row.row_version) == (5, right(state.item), 2 + prior)
 
 
-def test_an_item_submitted_in_between_keeps_its_answer(session, candidate, monkeypatch):
+def test_an_item_submitted_in_between_keeps_its_answer(session, candidate, prior, monkeypatch):
     attempt, token, _, state = candidate
-    _between_read_and_write(monkeypatch, session.get_bind(), _answer_by_attempt(attempt, state, 1, True))
+    _between_read_and_write(monkeypatch, session.get_bind(), _answer_by_attempt(attempt, state, prior + 1, True))
     with pytest.raises(delivery.DeliveryError, match="already closed") as refused:
-        _save(session, token, state, seq=2)
+        _save(session, token, state, seq=prior + 2)
     assert refused.value.kind == delivery.ErrorKind.CONFLICT
     row = stored(session, state.response.id)
-    assert (row.status, row.answer, row.save_seq) == ("answered", right(state.item), 1)
+    assert (row.status, row.answer, row.save_seq) == ("answered", right(state.item), prior + 1)
+
+
+def test_a_draft_past_the_deadline_is_the_general_paths_late_answer(session, candidate, prior):
+    """On a later autosave nothing is read before the UPDATE: its own deadline condition keeps a
+    late draft out, to the general path's late answer; the last instant of grace still counts."""
+    attempt, token, part, state = candidate
+    late = part.deadline_at + dt.timedelta(seconds=GRACE, microseconds=1)
+    with pytest.raises(delivery.LateAnswer):
+        _save(session, token, state, seq=prior + 1, now=late)
+    row = stored(session, state.response.id)
+    assert (row.answer, row.save_seq) == ((wrong(state.item) if prior else None), prior)
+    _, other_token, other_part, other_state = _candidate(session)
+    for seq in range(1, prior + 1):
+        _save(session, other_token, other_state, seq=seq)
+    on_time = other_part.deadline_at + dt.timedelta(seconds=GRACE)
+    sent, engine = [], session.get_bind()
+    response_id, draft = other_state.response.id, wrong(other_state.item)  # loaded before the count
+    record = lambda conn, cursor, statement, *rest: sent.append(statement)  # noqa: E731
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        saved = answering.save_answer_for_link(session=session, token=other_token, response_id=response_id,
+                                               payload=draft, seq=prior + 1, final=False, grace_seconds=GRACE,
+                                               now=on_time)
+        assert saved.saved_seq == prior + 1
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+    write = str(answering._WRITE_DRAFT_OF_LINK.compile(dialect=engine.dialect))
+    assert sent[-1] == write and len(sent) == 2 - prior  # saved by the UPDATE itself, not the general path
 
 
 @pytest.fixture
