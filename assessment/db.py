@@ -11,7 +11,7 @@ import time
 
 from flask import Flask, current_app, g
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
 from sqlmodel import Session, create_engine
 
@@ -234,9 +234,18 @@ def make_engine(url: str, *, sqlite_synchronous: str = "full") -> Engine:
                 raise
 
         return engine
-    engine = create_engine(url)
+    given = make_url(url).query  # the operator's own settings in DATABASE_URL stand
+    engine = create_engine(url, connect_args={k: v for k, v in CLIENT_KEEPALIVES.items() if k not in given})
     _ping_when_idle(engine)
     return engine
+
+
+#: libpq's settings for every server connection: probe a silent server after 10 s (every 5 s, 3
+#: times), and give up on data the server has not acknowledged for 30 s. Without them a
+#: connection whose network path died (no reset, no FIN) hangs its caller for the operating
+#: system's 15 minutes of retransmissions.
+CLIENT_KEEPALIVES = {"keepalives": 1, "keepalives_idle": 10, "keepalives_interval": 5, "keepalives_count": 3,
+                     "tcp_user_timeout": 30_000}
 
 
 #: A pooled server connection handed back within this many seconds is handed out again without

@@ -1,7 +1,9 @@
 """Exactly one sweeper across all servers: a lock that one process holds while it lives.
 
 On PostgreSQL a session-level advisory lock on a dedicated connection (released by the server
-when the holder's connection dies, so a killed sweeper hands over by itself); on SQLite, where
+when the holder's connection dies, so a killed sweeper hands over by itself; a holder whose
+machine or network vanished sends no goodbye, so its session asks the server to probe a silent
+peer: the lock is freed within about `SILENT_LEADER_SECONDS`); on SQLite, where
 every process shares one file on one machine, an exclusive `flock` on a file beside the
 database (released by the kernel when the holder dies).
 """
@@ -17,6 +19,13 @@ log = logging.getLogger(__name__)
 
 #: Arbitrary but fixed: the advisory-lock key every sweeper of this application competes for.
 SWEEPER_LOCK_KEY = 0x5EE9_A55E
+
+#: The leader's session: the server probes a peer silent for 10 s, every 5 s, and ends the
+#: session (and frees the lock) after 3 unanswered probes. The operating system's default waits
+#: two hours before the first probe.
+LEADER_KEEPALIVES = {"tcp_keepalives_idle": 10, "tcp_keepalives_interval": 5, "tcp_keepalives_count": 3}
+SILENT_LEADER_SECONDS = 10 + 5 * 3
+_SET_KEEPALIVES = text("SELECT " + ", ".join(f"set_config('{name}', :{name}, false)" for name in LEADER_KEEPALIVES))
 
 
 class LeaderLock:
@@ -37,6 +46,7 @@ class LeaderLock:
             return self._still_held()
         if self.engine.dialect.name == "postgresql":
             connection = self.engine.connect()
+            connection.execute(_SET_KEEPALIVES, {name: str(value) for name, value in LEADER_KEEPALIVES.items()})
             got = connection.execute(text("SELECT pg_try_advisory_lock(:key)"),
                                      {"key": SWEEPER_LOCK_KEY}).scalar()
             connection.commit()

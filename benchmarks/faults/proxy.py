@@ -23,13 +23,8 @@ class OutageProxy:
         with self.lock:
             self.down_until = time.monotonic() + seconds
             pairs, self.pairs = self.pairs, []
-        for a, b in pairs:
-            for s in (a, b):
-                try:
-                    s.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
-                s.close()
+        for pair in pairs:
+            _cut(*pair)
 
     def _accept(self) -> None:
         while True:
@@ -56,8 +51,17 @@ class OutageProxy:
         except OSError:
             pass
         finally:
-            for s in (src, dst):
-                try:
-                    s.close()
-                except OSError:
-                    pass
+            _cut(src, dst)
+
+
+def _cut(*sockets: socket.socket) -> None:
+    """Shut down, then close. Shutting down is what sends the FIN and wakes the other direction's
+    thread blocked in recv(); a bare close() from another thread does neither on Linux, and the
+    server kept such a connection (and its session's locks) open for good."""
+    for s in sockets:
+        try:
+            s.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+    for s in sockets:
+        s.close()

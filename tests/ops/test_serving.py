@@ -9,9 +9,9 @@ import time
 import urllib.request
 
 import pytest
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, text
 
-from assessment.leader import LeaderLock
+from assessment.leader import LEADER_KEEPALIVES, SILENT_LEADER_SECONDS, LeaderLock
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL") or "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
@@ -47,6 +47,22 @@ def test_only_one_postgres_sweeper_leads_and_a_dead_leaders_lock_is_freed(tmp_pa
         second.release()
         engine_a.dispose()
         engine_b.dispose()
+
+
+def test_the_postgres_leaders_session_asks_the_server_to_probe_a_silent_leader(tmp_path):
+    """A leader whose machine vanished sends no FIN: the server frees its lock only when
+    keepalive probes go unanswered, after two hours by the operating system's defaults."""
+    engine = create_engine(POSTGRES_URL)
+    leader = LeaderLock(engine, tmp_path / "unused.lock")
+    try:
+        assert leader.try_acquire() is True
+        settings = dict(leader._connection.execute(text(
+            "SELECT name, setting FROM pg_settings WHERE name LIKE 'tcp_keepalives_%'")).all())
+        assert settings == {name: str(value) for name, value in LEADER_KEEPALIVES.items()}
+        assert SILENT_LEADER_SECONDS <= 30
+    finally:
+        leader.release()
+        engine.dispose()
 
 
 def test_a_killed_sqlite_sweeper_process_hands_over(tmp_path):

@@ -1,8 +1,9 @@
-"""Pooled PostgreSQL connections (assessment/db.py `_ping_when_idle`): a connection handed back
-a moment ago goes out again without a ping (a round trip saved on every request); one that sat
-in the pool longer than `PING_AFTER_IDLE_SECONDS` is pinged first, and a dead one is replaced
-before the caller sees it. Against the real PostgreSQL service: the server ends a connection's
-backend (`pg_terminate_backend`), as a restart or a dropped network path would."""
+"""PostgreSQL connections (assessment/db.py). The pool (`_ping_when_idle`): a connection handed
+back a moment ago goes out again without a ping (a round trip saved on every request); one that
+sat in the pool longer than `PING_AFTER_IDLE_SECONDS` is pinged first, and a dead one is
+replaced before the caller sees it. Against the real PostgreSQL service: the server ends a
+connection's backend (`pg_terminate_backend`), as a restart or a dropped network path would.
+And every connection's TCP keepalives (`CLIENT_KEEPALIVES`)."""
 import pytest
 from sqlalchemy import create_engine, text
 
@@ -73,3 +74,17 @@ def test_without_the_ping_a_dead_connection_fails_one_request_and_the_pool_recov
         _backend_pid(engine)
     assert getattr(failed.value, "connection_invalidated", False)
     assert _backend_pid(engine) != first and pings == []
+
+
+@pytest.mark.postgres
+def test_server_connections_probe_a_silent_peer_unless_the_url_says_otherwise():
+    url, drop = fresh_postgres_database()
+    try:
+        for query, idle in (("", "10"), ("?keepalives_idle=60", "60")):
+            engine = make_engine(url + query)
+            with engine.connect() as connection:
+                given = connection.connection.dbapi_connection.info.get_parameters()
+            engine.dispose()
+            assert (given["keepalives_idle"], given["keepalives_count"], given["tcp_user_timeout"]) == (idle, "3", "30000")
+    finally:
+        drop()
