@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from service_helpers import GRACE, T0, events, on_first_item, right, start, stored, wrong
 from sqlmodel import Session
 
-from assessment import migrate
+from assessment import db, migrate
 from assessment.content import load_bank
 from assessment.db import make_engine
 from assessment.services import answering, delivery
@@ -19,11 +19,15 @@ from assessment.services.bank import sync_bank
 from assessment.services.transactions import write_transaction
 from support import FIXTURE_BANK, fresh_postgres_database
 
+#: Stands for SQLite's write lock taken (`_SQLiteConnection.begin_write`) among the statements.
+WRITE_LOCK_TAKEN = "<write lock>"
+
 
 @contextlib.contextmanager
-def _statements(session):
+def _statements(session, monkeypatch=None):
     """The SQL statements the session's engine sends while the block runs (BEGINs left out);
-    `.in_transaction`: for each, whether PostgreSQL's driver had a transaction open (BEGIN sent)."""
+    `.in_transaction`: for each, whether PostgreSQL's driver had a transaction open (BEGIN sent).
+    With `monkeypatch`, SQLite's write lock taken shows as WRITE_LOCK_TAKEN where it happened."""
     seen = _Sent()
 
     def record(conn, cursor, statement, parameters, context, executemany):
@@ -32,6 +36,16 @@ def _statements(session):
             seen.in_transaction.append(conn.dialect.name == "postgresql"
                                        and not conn.connection.dbapi_connection.autocommit)
 
+    if monkeypatch is not None:
+        begin_write = db._SQLiteConnection.begin_write
+
+        def recorded_begin_write(connection):
+            if connection.writer_lock is not None and not connection.holds_writer_lock:
+                seen.append(WRITE_LOCK_TAKEN)
+                seen.in_transaction.append(False)
+            begin_write(connection)
+
+        monkeypatch.setattr(db._SQLiteConnection, "begin_write", recorded_begin_write)
     engine = session.get_bind()
     sa.event.listen(engine, "before_cursor_execute", record)
     try:
@@ -50,25 +64,59 @@ def _sql(session, statement) -> str:
     return str(statement.compile(dialect=session.get_bind().dialect))
 
 
-def test_an_autosave_by_link_is_one_read_then_one_conditional_update_each_its_own_transaction(session):
+def test_an_autosave_by_link_is_one_read_then_one_conditional_update_each_its_own_transaction(session, monkeypatch):
     attempt, token = start(session)
     delivery.start_section(session=session, attempt=attempt, position=0, now=T0)
     state = delivery.current_state(session=session, attempt=attempt, grace_seconds=GRACE, now=T0)
     response_id, draft, other = state.response.id, wrong(state.item), right(state.item)
     read, write = _sql(session, answering._READ_DRAFT_OF_LINK), _sql(session, answering._WRITE_DRAFT_OF_LINK)
+    on_sqlite = session.get_bind().dialect.name == "sqlite"
     sent_by_save = []
     for seq, answer in ((1, draft), (2, other), (3, draft)):
-        with _statements(session) as sent:
+        with _statements(session, monkeypatch) as sent:
             saved = answering.save_answer_for_link(session=session, token=token, response_id=response_id,
                                                    payload=answer, seq=seq, final=False, grace_seconds=GRACE, now=T0)
-        assert (saved.answer, saved.saved_seq, saved.final) == (answer, seq, False)
-        # SQLite: the read before the write lock, one UPDATE under it; PostgreSQL: each statement
-        # in autocommit (no BEGIN or COMMIT round trip), no row lock
+        assert (saved.response_id, saved.answer, saved.saved_seq, saved.final) == (response_id, answer, seq, False)
+        # PostgreSQL: each statement in autocommit (no BEGIN or COMMIT round trip), no row lock
         assert not any(sent.in_transaction)
         sent_by_save.append(list(sent))
-    assert sent_by_save == [[read, write], [write], [write]]  # the item as shown is read once per link
+    # The item as shown is read once per link; SQLite's write lock is taken for the UPDATE alone.
+    lock = [WRITE_LOCK_TAKEN] if on_sqlite else []
+    assert sent_by_save == [[read, *lock, write], [*lock, write], [*lock, write]]
     row = stored(session, response_id)
     assert (row.answer, row.save_seq, row.row_version) == (draft, 3, 4)
+
+
+def test_the_items_kept_for_autosaves_stay_within_their_bound(session, monkeypatch):
+    monkeypatch.setattr(answering, "_ITEMS_SHOWN", {})
+    monkeypatch.setattr(answering, "_ITEMS_SHOWN_MAX", 2)
+    for _ in range(3):  # three links, one item each
+        attempt, token = start(session)
+        delivery.start_section(session=session, attempt=attempt, position=0, now=T0)
+        state = delivery.current_state(session=session, attempt=attempt, grace_seconds=GRACE, now=T0)
+        saved = answering.save_answer_for_link(session=session, token=token, response_id=state.response.id,
+                                               payload=wrong(state.item), seq=1, final=False, grace_seconds=GRACE,
+                                               now=T0)
+        assert saved.saved_seq == stored(session, state.response.id).save_seq == 1
+        assert 1 <= len(answering._ITEMS_SHOWN) <= 2
+
+
+def test_a_link_save_on_the_general_path_takes_the_attempts_lock_once(session, monkeypatch):
+    """A stale autosave by link (an older seq) misses the one UPDATE and goes to the general
+    path, whose first statement finds and locks the link's attempt: the draft's own read must
+    not lock it a second time (`locked=True`)."""
+    attempt, token = start(session)
+    delivery.start_section(session=session, attempt=attempt, position=0, now=T0)
+    state = delivery.current_state(session=session, attempt=attempt, grace_seconds=GRACE, now=T0)
+    newer, older = right(state.item), wrong(state.item)
+    save = dict(session=session, token=token, response_id=state.response.id, final=False, grace_seconds=GRACE, now=T0)
+    answering.save_answer_for_link(payload=newer, seq=2, **save)
+    with _statements(session, monkeypatch) as sent:
+        saved = answering.save_answer_for_link(payload=older, seq=1, **save)
+    assert (saved.answer, saved.saved_seq) == (newer, 2)  # the newer save stands and is acknowledged
+    assert _sql(session, answering._LOCKED_ATTEMPT_OF_LINK) in sent
+    assert _sql(session, answering._READ_DRAFT) in sent
+    assert _sql(session, answering._LOCK_ATTEMPT) not in sent
 
 
 def test_an_autosave_by_attempt_takes_the_attempts_lock_before_it_reads_the_draft(session):
@@ -77,7 +125,7 @@ def test_an_autosave_by_attempt_takes_the_attempts_lock_before_it_reads_the_draf
     with _statements(session) as sent:
         saved = answering.save_answer(session=session, attempt=attempt, response_id=state.response.id, payload=draft,
                                       seq=1, final=False, grace_seconds=GRACE, now=T0)
-    assert (saved.answer, saved.saved_seq) == (draft, 1)
+    assert (saved.response_id, saved.answer, saved.saved_seq) == (state.response.id, draft, 1)
     assert sent[:2] == [_sql(session, answering._LOCK_ATTEMPT), _sql(session, answering._READ_DRAFT)]
     assert len(sent) == 3 and sent[2].lstrip().upper().startswith("UPDATE RESPONSE")
 

@@ -147,8 +147,9 @@ def test_a_save_by_link_reads_the_pages_shown_positions(session):
     state = delivery.current_state(session=session, attempt=attempt, grace_seconds=GRACE, now=T0)
     assert state.item.type == "single_choice"
     order = stored(session, state.response.id).option_order
-    for seq, final in ((1, False), (2, True)):  # the short path and the general path
-        position = 3 - seq  # the second shown option, then the first
+    # the short path reading the item, the short path on the item kept, the general path
+    for seq, final in ((1, False), (2, False), (3, True)):
+        position = 2 if seq % 2 else 1  # the second shown option, the first, the second
         saved = answering.save_answer_for_link(session=session, token=token, response_id=state.response.id,
                                                payload={"choice": str(position)}, seq=seq, final=final,
                                                grace_seconds=GRACE, shown=True, now=T0)
