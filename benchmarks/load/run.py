@@ -263,10 +263,14 @@ class Candidate:
 
 # --- the stress measure: answer saves vs a trivial endpoint, no think time --------------------------
 
-def stress(port: int, tokens: list[str], seconds: float, stats: Stats, acked: dict, lock, cpu_seconds) -> str:
+def stress(port: int, tokens: list[str], seconds: float, stats: Stats, acked: dict, lock, cpu_seconds,
+           rounds: int = 3, warmup: float = 3) -> str:
     """Each client parks on its first question and autosaves as fast as the server answers.
     Besides the rates, the servers' CPU per request (`cpu_seconds`: the stack's CPU so far) and
-    this client's: the rates move with other load on the machine, CPU per request much less."""
+    this client's: the rates move with other load on the machine, CPU per request much less.
+    The two phases alternate in `rounds` rounds (`seconds` of each in all), so that a slow
+    spell of the machine weighs on both alike; each round's ratio is printed too. Both run
+    `warmup` seconds first, not counted: the pools' connections opened, the items cached."""
     clients = []
     for token in tokens:
         client = Client(port, Stats())
@@ -285,9 +289,9 @@ def stress(port: int, tokens: list[str], seconds: float, stats: Stats, acked: di
             clients.append((client, base, int(match.group(1)), _csrf(page), kind.group(1) if kind else "numeric",
                             CHOICE.findall(page) or CHOICES.findall(page)))
 
-    def hammer(label: str, work) -> tuple[float, float, float]:
-        """(requests per second, server CPU ms per request, client CPU ms per request)."""
-        stop = time.monotonic() + seconds
+    def hammer(work, phase_seconds: float) -> tuple[int, float, float, float]:
+        """(requests, seconds, server CPU seconds, client CPU seconds) of one phase."""
+        stop = time.monotonic() + phase_seconds
         counts = [0] * len(clients)
         server_before, client_before = cpu_seconds(), time.process_time()
 
@@ -302,9 +306,8 @@ def stress(port: int, tokens: list[str], seconds: float, stats: Stats, acked: di
             thread.start()
         for thread in threads:
             thread.join()
-        elapsed, done = time.monotonic() - started, max(1, sum(counts))
-        return (done / elapsed, 1000 * (cpu_seconds() - server_before) / done,
-                1000 * (time.process_time() - client_before) / done)
+        return (sum(counts), time.monotonic() - started, cpu_seconds() - server_before,
+                time.process_time() - client_before)
 
     seqs = [1000] * len(clients)
 
@@ -326,10 +329,28 @@ def stress(port: int, tokens: list[str], seconds: float, stats: Stats, acked: di
     def trivial(index):
         clients[index][0].request("GET", "/healthz", "stress-healthz")
 
-    answer_rate, answer_cpu, answer_client = hammer("autosave", save)
-    trivial_rate, trivial_cpu, trivial_client = hammer("healthz", trivial)
-    return (f"stress, {len(clients)} clients, {seconds:.0f} s each: answer saves {answer_rate:.0f}/s, "
-            f"/healthz {trivial_rate:.0f}/s, ratio {answer_rate / trivial_rate:.0%}\n"
+    rounds = max(1, rounds)
+    if warmup > 0:
+        hammer(save, warmup)
+        hammer(trivial, warmup)
+    totals = {"autosave": [0, 0.0, 0.0, 0.0], "healthz": [0, 0.0, 0.0, 0.0]}
+    round_ratios = []
+    for _ in range(rounds):
+        phases = {name: hammer(work, seconds / rounds) for name, work in (("autosave", save), ("healthz", trivial))}
+        for name, measured in phases.items():
+            totals[name] = [total + part for total, part in zip(totals[name], measured)]
+        (saves, save_time, _, _), (trivials, trivial_time, _, _) = phases["autosave"], phases["healthz"]
+        round_ratios.append((saves / save_time) / max(trivials / trivial_time, 1e-9))
+
+    def rates(name):  # (requests per second, server CPU ms per request, client CPU ms per request)
+        done, elapsed, server, client = totals[name]
+        return done / elapsed, 1000 * server / max(1, done), 1000 * client / max(1, done)
+
+    answer_rate, answer_cpu, answer_client = rates("autosave")
+    trivial_rate, trivial_cpu, trivial_client = rates("healthz")
+    return (f"stress, {len(clients)} clients, {seconds:.0f} s each in {rounds} alternating rounds: "
+            f"answer saves {answer_rate:.0f}/s, /healthz {trivial_rate:.0f}/s, ratio {answer_rate / trivial_rate:.0%} "
+            f"(rounds: {', '.join(f'{ratio:.0%}' for ratio in round_ratios)})\n"
             f"CPU per request, servers{' + PostgreSQL' if cpu_seconds.__self__.pg_database else ''}: "
             f"answer save {answer_cpu:.2f} ms, /healthz {trivial_cpu:.2f} ms "
             f"(ratio {trivial_cpu / answer_cpu:.0%}); this client: {answer_client:.2f} ms, {trivial_client:.2f} ms")
@@ -354,6 +375,10 @@ def main() -> None:
     parser.add_argument("--ramp", type=float, default=60,
                         help="seconds over which the candidates arrive (all are taking the test together after it)")
     parser.add_argument("--stress", type=float, default=0, help="seconds of the no-think-time stress instead")
+    parser.add_argument("--stress-rounds", type=int, default=3,
+                        help="the stress's autosave and /healthz phases alternate this many times")
+    parser.add_argument("--stress-warmup", type=float, default=3,
+                        help="seconds of each before the stress's measured rounds (not counted)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--keep", action="store_true", help="keep the work folder (logs, database)")
     args = parser.parse_args()
@@ -371,7 +396,8 @@ def main() -> None:
               f" {args.candidates} candidates arriving over {args.ramp:.0f} s, think {args.think} s", flush=True)
         started = time.monotonic()
         if args.stress:
-            print(stress(port, tokens, args.stress, stats, acked, lock, stack.cpu_seconds))
+            print(stress(port, tokens, args.stress, stats, acked, lock, stack.cpu_seconds, args.stress_rounds,
+                         args.stress_warmup))
             candidates = []
         else:
             rng = random.Random(args.seed)
