@@ -119,7 +119,8 @@ def run_sweeper(app, stop: threading.Event) -> None:
                 lock.release()
                 leader = False
             if leader != was_leader:
-                log.info("sweeper %s", "leads: sweeping" if leader else "stands by: another process leads, or the lock was lost with the database")
+                log.info("sweeper %s", "leads: sweeping" if leader
+                         else "stands by: another process leads, or the lock was lost with the database")
                 was_leader = leader
             if leader:
                 try:
