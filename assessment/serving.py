@@ -36,9 +36,9 @@ class GunicornServer(BaseApplication):
 
 class WithoutAccessLog(Logger):
     """gunicorn's logger minus its access log, and tokens redacted from its error lines: the app
-    writes one JSON line per request itself, with tokens redacted. gunicorn's line would print the raw path, token included, and with a
-    logging configuration given it builds that line for every request even when nothing prints
-    it (a few per cent of an answer save's CPU)."""
+    writes one JSON line per request itself, with tokens redacted. gunicorn's line would print
+    the raw path, token included, and with a logging configuration given it builds that line for
+    every request even when nothing prints it (a few per cent of an answer save's CPU)."""
 
     def access(self, resp, req, environ, request_time) -> None:
         return None

@@ -25,6 +25,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from stack import pg_admin  # noqa: E402  (beside this script)
+
 #: The parts of an autosave, by the function that does each (file suffix, function name).
 PARTS = (
     ("CSRF check (flask-wtf; the answer route goes without it, assessment/security.py)", "flask_wtf/csrf.py",
@@ -38,13 +40,6 @@ PARTS = (
     ("Flask session cookie opened", "flask/sessions.py", "open_session"),
     ("response headers (security)", "assessment/security.py", "_headers"),
 )
-
-
-def _postgres_admin(sql: str) -> None:
-    import psycopg
-
-    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as connection:
-        connection.execute(sql)
 
 
 def _app(workdir: str, synchronous: str, database_url: str):
@@ -75,7 +70,7 @@ def main() -> None:
     database = f"answer_cpu_{os.getpid()}"
     with tempfile.TemporaryDirectory(prefix="answer-cpu-") as workdir:
         if args.db == "postgres":
-            _postgres_admin(f'CREATE DATABASE "{database}"')
+            pg_admin(f'CREATE DATABASE "{database}"')
             database_url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{database}"
         else:
             database_url = f"sqlite:///{workdir}/cpu.db"
@@ -83,7 +78,7 @@ def main() -> None:
             _measure(args, *_app(workdir, args.synchronous, database_url))
         finally:
             if args.db == "postgres":
-                _postgres_admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+                pg_admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
 
 
 def _measure(args, app, token: str) -> None:

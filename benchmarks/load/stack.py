@@ -38,6 +38,14 @@ def _wait_http(port: int, path: str = "/healthz", timeout: float = 60) -> None:
     raise RuntimeError(f"nothing answered on 127.0.0.1:{port}{path} within {timeout:.0f} s")
 
 
+def pg_admin(sql: str) -> None:
+    """One statement on the local PostgreSQL's maintenance database (CREATE / DROP DATABASE)."""
+    import psycopg
+
+    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as connection:
+        connection.execute(sql)
+
+
 class Stack:
     def __init__(self, args, workdir: Path):
         self.args, self.workdir = args, workdir
@@ -48,19 +56,13 @@ class Stack:
         self.pg_database = None
         if args.db == "postgres":
             self.pg_database = f"load_{os.getpid()}"
-            self._pg_admin(f'CREATE DATABASE "{self.pg_database}"')
+            pg_admin(f'CREATE DATABASE "{self.pg_database}"')
             self.database_url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{self.pg_database}"
         else:
             self.database_url = f"sqlite:///{workdir / 'load.db'}"
         self.env["DATABASE_URL"] = self.database_url
         if args.redis:
             self.env["ASSESSMENT_REDIS_URL"] = f"redis://127.0.0.1:6379/{args.redis_db}"
-
-    def _pg_admin(self, sql: str) -> None:
-        import psycopg
-
-        with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as connection:
-            connection.execute(sql)
 
     def prepare(self, n: int) -> tuple[list[str], int]:
         """Schema, bank and one assessment with n invitations; returns the tokens."""
@@ -157,4 +159,4 @@ with app.app_context():
 
     def drop_database(self) -> None:
         if self.pg_database:
-            self._pg_admin(f'DROP DATABASE IF EXISTS "{self.pg_database}" WITH (FORCE)')
+            pg_admin(f'DROP DATABASE IF EXISTS "{self.pg_database}" WITH (FORCE)')
