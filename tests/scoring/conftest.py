@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 
 from assessment.scoring import ItemParameters
+from assessment.scoring.simulation import simulate_responses
 
 
 @pytest.fixture
@@ -21,3 +22,11 @@ def mixed_bank():
         {"item": "q5", "model": "gpcm", "a": 1.4, "thresholds": [0.5]},
         {"item": "q6", "model": "2pl", "a": 0.7, "b": -1.5},
     ])
+
+
+@pytest.fixture(scope="module")
+def two_pl():
+    """Four 2PL items answered by 300 simulated persons (the calibration tests' common data)."""
+    rng = np.random.default_rng(7)
+    bank = ItemParameters.dichotomous([0.8, 1.3, 1.0, 1.8], [-0.8, 0.2, 0.9, -0.1])
+    return bank, simulate_responses(bank, rng.normal(size=300), rng)
