@@ -7,6 +7,7 @@ the tests using `session` as database tests through `_service_template`.
 """
 import os
 import shutil
+import threading
 
 import pytest
 from sqlalchemy.engine import make_url
@@ -15,6 +16,7 @@ from sqlmodel import Session
 from assessment import migrate
 from assessment.content import load_bank
 from assessment.db import make_engine
+from assessment.services import reports as report_service
 from assessment.services.bank import sync_bank
 from support import FIXTURE_BANK, fresh_postgres_database
 
@@ -58,3 +60,22 @@ def session(_service_template, tmp_path):
     engine.dispose()
     if drop:
         drop()
+
+
+@pytest.fixture
+def gated(monkeypatch):
+    """For the reports tests (test_reports*_mutants.py): the PDF renderer replaced by one that
+    waits for `gate` and then returns marked bytes (or raises `fail[0]` when set); `calls` lists
+    the kinds rendered."""
+    gate, calls, fail = threading.Event(), [], []
+
+    def render_pdf(kind, composed, on_stage=None):
+        calls.append(kind)
+        gate.wait(10)
+        if fail:
+            raise fail[0]
+        return f"%PDF {kind} {composed['attempt']['id']}".encode()
+
+    monkeypatch.setattr(report_service.reports, "compose", lambda facts: facts)
+    monkeypatch.setattr(report_service.reports, "render_pdf", render_pdf)
+    return gate, calls, fail
