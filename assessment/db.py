@@ -169,6 +169,23 @@ class _SQLiteConnection(sqlite3.Connection):
             self._changes_synced = self.total_changes  # a transaction that wrote rows: on disk first
             self.group_sync.after_commit()
 
+    def write_alone(self, statement: str, args) -> int:
+        """One writing statement as a transaction of its own (SQLite's autocommit), under the
+        writer lock, and on disk before it returns (group commit) if it changed a row: BEGIN
+        IMMEDIATE and COMMIT as statements of their own add nothing to a single UPDATE. The
+        number of rows it changed."""
+        if self.in_transaction:
+            raise RuntimeError("write_alone inside a transaction would commit the caller's work")
+        self.begin_write()
+        try:
+            changed = self.execute(statement, args).rowcount
+        finally:
+            self.release_writer()
+        if changed > 0 and self.group_sync is not None:
+            self._changes_synced = self.total_changes
+            self.group_sync.after_commit()
+        return changed
+
     def rollback(self) -> None:
         try:
             super().rollback()

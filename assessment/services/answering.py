@@ -31,7 +31,7 @@ from assessment.services.delivery import (
     token_params,
 )
 from assessment.services.failures import ErrorKind
-from assessment.services.transactions import WRITE_LOCK, write_transaction
+from assessment.services.transactions import DriverStatement, write_transaction
 
 
 def _from_shown(order: list | None, item_type: str, payload: dict) -> dict:
@@ -239,6 +239,10 @@ _WRITE_DRAFT_OF_LINK = (_RESPONSE.update()
                                 saved_at=sa.bindparam("new_saved_at"), row_version=_RESPONSE.c.row_version + 1))
 
 
+#: `_WRITE_DRAFT_OF_LINK` as a transaction of its own on the driver's connection: most requests are this UPDATE.
+_WRITE_DRAFT_OF_LINK_ALONE = DriverStatement(_WRITE_DRAFT_OF_LINK)
+
+
 class _ItemShown(NamedTuple):
     """What parsing a draft needs and never changes for a response: its item's type and body (an
     item row is one version of an item, whose content `bank.sync_bank` never changes) and the
@@ -309,16 +313,16 @@ def _write_draft(connection, attempt_id: int, response_id: int, payload: dict, s
 
 def _save_draft_by_link(session: Session, params: dict, response_id: int, payload: dict, seq: int, shown: bool,
                         grace_seconds: float, now: dt.datetime) -> SaveResult | None:
-    """The web's autosave (`save_answer_for_link`) when it is the common case, on one Core
-    connection without the Session's machinery; None for anything else, which the general path
-    then decides under the attempt's lock.
+    """The web's autosave (`save_answer_for_link`) when it is the common case, without the
+    Session's machinery; None for anything else, which the general path then decides under the
+    attempt's lock.
 
     The first autosave of an item by a link reads the draft (not the common case: None at
     once) and keeps the item as shown (`_ITEMS_SHOWN`); every autosave is then the one UPDATE
-    `_WRITE_DRAFT_OF_LINK`, which lands only if the case is still the common one. SQLite has one
-    writer at a time for the whole database, so only that UPDATE runs under its write lock. On
-    PostgreSQL each statement is a transaction of its own (autocommit: no BEGIN, no COMMIT, no
-    lock). The UPDATE's conditions are exact there too: under READ COMMITTED a row changed
+    `_WRITE_DRAFT_OF_LINK`, which lands only if the case is still the common one, run on the
+    driver's connection as a transaction of its own (`DriverStatement`: no BEGIN, no COMMIT, no
+    row lock; on SQLite, whose write lock is one for the whole database, only this statement
+    holds it). The UPDATE's conditions are exact on PostgreSQL too: under READ COMMITTED a row changed
     after the statement's snapshot is re-checked at its newest version (the item's status and
     seq; closing a section closes the item it shows); a transaction that read the row before
     this save and writes it after fails on the row version (`attempt_locked` answers it "busy",
@@ -327,46 +331,24 @@ def _save_draft_by_link(session: Session, params: dict, response_id: int, payloa
     if session.in_transaction():  # as `write_transaction` would: the caller's reads end here
         session.commit()
     session.expire_all()
+    engine = session.get_bind()
     key = (params["token_hash"], response_id)
     item_shown = _ITEMS_SHOWN.get(key)
-    with session.get_bind().connect() as connection:
-        on_sqlite = connection.dialect.name == "sqlite"
-        if not on_sqlite:
-            connection.execution_options(isolation_level="AUTOCOMMIT")
-        if item_shown is None:
-            with connection.begin():
-                row = connection.execute(_READ_DRAFT_OF_LINK, {**params, "response_id": response_id}).first()
-            if not _is_new_draft_in_time(row, seq, grace_seconds, now):
-                return None
-            if len(_ITEMS_SHOWN) >= _ITEMS_SHOWN_MAX:
-                _ITEMS_SHOWN.clear()
-            item_shown = _ITEMS_SHOWN[key] = _ItemShown(row.type, row.body, row.option_order)
-        answer = _draft_answer(item_shown, payload, shown)
-
-        def write_if_still_the_common_case() -> SaveResult | None:
-            written = connection.execute(_WRITE_DRAFT_OF_LINK, {
-                **params, "response_id": response_id, "new_seq": seq, "new_answer": answer, "new_saved_at": now,
-                "deadline_at_least": now - dt.timedelta(seconds=grace_seconds)})
-            return SaveResult(response_id, answer, seq, False) if written.rowcount == 1 else None
-
-        if on_sqlite:
-            connection.execution_options(**{WRITE_LOCK: True})
-        return _committed_if_saved(connection, write_if_still_the_common_case)
-
-
-def _committed_if_saved(connection, save) -> SaveResult | None:
-    """`save()` in a transaction of its own on `connection`: committed if it saved, else rolled back."""
-    transaction = connection.begin()
-    try:
-        saved = save()
-        if saved is None:
-            transaction.rollback()
+    if item_shown is None:
+        with engine.connect() as connection:
+            if connection.dialect.name != "sqlite":
+                connection.execution_options(isolation_level="AUTOCOMMIT")  # no BEGIN, no ROLLBACK
+            row = connection.execute(_READ_DRAFT_OF_LINK, {**params, "response_id": response_id}).first()
+        if not _is_new_draft_in_time(row, seq, grace_seconds, now):
             return None
-        transaction.commit()
-    except BaseException:
-        transaction.rollback()
-        raise
-    return saved
+        if len(_ITEMS_SHOWN) >= _ITEMS_SHOWN_MAX:
+            _ITEMS_SHOWN.clear()
+        item_shown = _ITEMS_SHOWN[key] = _ItemShown(row.type, row.body, row.option_order)
+    answer = _draft_answer(item_shown, payload, shown)
+    written = _WRITE_DRAFT_OF_LINK_ALONE.rowcount(engine, {
+        **params, "response_id": response_id, "new_seq": seq, "new_answer": answer, "new_saved_at": now,
+        "deadline_at_least": now - dt.timedelta(seconds=grace_seconds)})
+    return SaveResult(response_id, answer, seq, False) if written == 1 else None
 
 
 def _code_answer(payload: dict) -> dict:

@@ -96,6 +96,23 @@ def test_transactions_that_wrote_nothing_do_not_sync(database, monkeypatch):
     assert len(ledger.wal_syncs()) == 1
 
 
+def test_a_statement_alone_on_the_driver_is_on_disk_when_it_returns_and_only_if_it_wrote(database, monkeypatch):
+    """`transactions.DriverStatement` (the autosave's UPDATE) writes as SQLite's autocommit."""
+    import sqlalchemy as sa
+
+    from assessment.services.transactions import DriverStatement
+
+    engine, wal_path = database
+    ledger = FsyncLedger(monkeypatch, wal_path)
+    add = DriverStatement(sa.text("UPDATE t SET n = n + :k WHERE n >= :least"))
+    assert add.rowcount(engine, {"k": 5, "least": 100}) == 0
+    assert ledger.calls == []
+    assert add.rowcount(engine, {"k": 5, "least": 0}) == 1
+    assert ledger.wal_syncs() == [os.path.getsize(wal_path)]
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("SELECT n FROM t").scalar() == 5
+
+
 def test_each_new_log_file_has_its_folder_synced_once(database, monkeypatch, tmp_path):
     engine, wal_path = database
     ledger = FsyncLedger(monkeypatch, wal_path)

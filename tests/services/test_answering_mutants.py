@@ -14,7 +14,7 @@ from sqlmodel import Session
 from assessment import db, migrate
 from assessment.content import load_bank
 from assessment.db import make_engine
-from assessment.services import answering, delivery
+from assessment.services import answering, delivery, transactions
 from assessment.services.bank import sync_bank
 from assessment.services.transactions import write_transaction
 from support import FIXTURE_BANK, fresh_postgres_database
@@ -27,7 +27,9 @@ WRITE_LOCK_TAKEN = "<write lock>"
 def _statements(session, monkeypatch=None):
     """The SQL statements the session's engine sends while the block runs (BEGINs left out);
     `.in_transaction`: for each, whether PostgreSQL's driver had a transaction open (BEGIN sent).
-    With `monkeypatch`, SQLite's write lock taken shows as WRITE_LOCK_TAKEN where it happened."""
+    With `monkeypatch`, SQLite's write lock taken shows as WRITE_LOCK_TAKEN where it happened,
+    and the statements run on the driver's connection (`transactions.DriverStatement`) are
+    among them."""
     seen = _Sent()
 
     def record(conn, cursor, statement, parameters, context, executemany):
@@ -46,12 +48,58 @@ def _statements(session, monkeypatch=None):
             begin_write(connection)
 
         monkeypatch.setattr(db._SQLiteConnection, "begin_write", recorded_begin_write)
+        write_alone = db._SQLiteConnection.write_alone
+
+        def recorded_write_alone(connection, statement, args):
+            changed = write_alone(connection, statement, args)  # takes the write lock first
+            seen.append(statement)
+            seen.in_transaction.append(False)
+            return changed
+
+        monkeypatch.setattr(db._SQLiteConnection, "write_alone", recorded_write_alone)
+        autocommit_rowcount = transactions._autocommit_rowcount
+        monkeypatch.setattr(transactions, "_autocommit_rowcount",
+                            lambda driver, statement, args: autocommit_rowcount(_Traced(driver, seen), statement, args))
     engine = session.get_bind()
     sa.event.listen(engine, "before_cursor_execute", record)
     try:
         yield seen
     finally:
         sa.event.remove(engine, "before_cursor_execute", record)
+
+
+class _Traced:
+    """A psycopg connection whose cursors add each statement to `seen`, with whether a
+    transaction was open or would be (autocommit off) when it was sent."""
+
+    def __init__(self, driver, seen):
+        object.__setattr__(self, "_driver", driver)
+        object.__setattr__(self, "_seen", seen)
+
+    def __getattr__(self, name):
+        return getattr(self._driver, name)
+
+    def __setattr__(self, name, value):
+        setattr(self._driver, name, value)
+
+    @contextlib.contextmanager
+    def cursor(self):
+        driver, seen = self._driver, self._seen
+        with driver.cursor() as cursor:
+            yield _TracedCursor(cursor, driver, seen)
+
+
+class _TracedCursor:
+    def __init__(self, cursor, driver, seen):
+        self._cursor, self._driver, self._seen = cursor, driver, seen
+
+    def __getattr__(self, name):
+        return getattr(self._cursor, name)
+
+    def execute(self, statement, args=None):
+        self._seen.append(statement)
+        self._seen.in_transaction.append(not self._driver.autocommit or self._driver.info.transaction_status != 0)
+        return self._cursor.execute(statement, args)
 
 
 class _Sent(list):

@@ -148,7 +148,7 @@ def test_an_item_submitted_in_between_keeps_its_answer(session, candidate, prior
     assert (row.status, row.answer, row.save_seq) == ("answered", right(state.item), prior + 1)
 
 
-def test_a_draft_past_the_deadline_is_the_general_paths_late_answer(session, candidate, prior):
+def test_a_draft_past_the_deadline_is_the_general_paths_late_answer(session, candidate, prior, monkeypatch):
     """On a later autosave nothing is read before the UPDATE: its own deadline condition keeps a
     late draft out, to the general path's late answer; the last instant of grace still counts."""
     attempt, token, part, state = candidate
@@ -164,6 +164,15 @@ def test_a_draft_past_the_deadline_is_the_general_paths_late_answer(session, can
     sent, engine = [], session.get_bind()
     response_id, draft = other_state.response.id, wrong(other_state.item)  # loaded before the count
     record = lambda conn, cursor, statement, *rest: sent.append(statement)  # noqa: E731
+    update = answering._WRITE_DRAFT_OF_LINK_ALONE
+    run_alone = update.rowcount
+
+    def recorded_update(engine, params):
+        written = run_alone(engine, params)
+        sent.append(("UPDATE alone", update.statement, written))
+        return written
+
+    monkeypatch.setattr(update, "rowcount", recorded_update)
     sa.event.listen(engine, "before_cursor_execute", record)
     try:
         saved = answering.save_answer_for_link(session=session, token=other_token, response_id=response_id,
@@ -172,8 +181,8 @@ def test_a_draft_past_the_deadline_is_the_general_paths_late_answer(session, can
         assert saved.saved_seq == prior + 1
     finally:
         sa.event.remove(engine, "before_cursor_execute", record)
-    write = str(answering._WRITE_DRAFT_OF_LINK.compile(dialect=engine.dialect))
-    assert sent[-1] == write and len(sent) == 2 - prior  # saved by the UPDATE itself, not the general path
+    # Saved by the UPDATE itself (on the driver's connection), not by the general path.
+    assert sent[-1] == ("UPDATE alone", answering._WRITE_DRAFT_OF_LINK, 1) and len(sent) == 2 - prior
 
 
 @pytest.fixture
