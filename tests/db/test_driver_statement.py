@@ -89,10 +89,17 @@ def _pool_works_as_usual(engine) -> None:
 
 
 def test_an_error_is_sqlalchemys_and_the_next_statement_runs(engine):
-    broken = DriverStatement(sa.text("UPDATE no_such_table SET x = 1"))
+    """SQLite keeps the connection (the failed statement rolled itself back); PostgreSQL's is
+    discarded (it was left in autocommit)."""
+    with engine.connect() as connection:
+        before = connection.connection.dbapi_connection
+    broken = DriverStatement(sa.text("UPDATE no_such_table SET x = :x"))
     with pytest.raises(DBAPIError) as failed:
-        broken.rowcount(engine, {})
+        broken.rowcount(engine, {"x": 1})
     assert "no_such_table" in str(failed.value) and not failed.value.connection_invalidated
+    assert failed.value.statement.startswith("UPDATE no_such_table") and failed.value.params in ([1], {"x": 1})
+    with engine.connect() as connection:
+        assert (connection.connection.dbapi_connection is before) == (engine.dialect.name == "sqlite")
     _pool_works_as_usual(engine)
     assert DriverStatement(SAVE).rowcount(engine, {"row_id": 1, "new_answer": 1,
                                                    "new_saved_at": T0 + dt.timedelta(1)}) == 1
