@@ -63,12 +63,17 @@ class DriverStatement:
             if dialect.name == "sqlite":
                 return driver.write_alone(sql, args)  # the writer lock and group commit: assessment/db.py
             return _autocommit_rowcount(driver, sql, args)
-        except dialect.loaded_dbapi.Error as exc:
-            disconnected = dialect.is_disconnect(exc, driver, None)
+        except BaseException as exc:
+            from_driver = isinstance(exc, dialect.loaded_dbapi.Error)
+            disconnected = from_driver and dialect.is_disconnect(exc, driver, None)
             if disconnected:
                 engine.dispose()  # every pooled connection is as dead as this one: closed, replaced
             if disconnected or dialect.name != "sqlite":
-                pooled.invalidate(exc)  # its state (autocommit on, or gone) is not the pool's
+                # Its state (autocommit left on, or gone) is not the pool's; SQLite's statement
+                # rolled itself back and left the connection as it was.
+                pooled.invalidate(exc if isinstance(exc, Exception) else None)
+            if not from_driver:
+                raise
             raise DBAPIError.instance(sql, args, exc, dialect.loaded_dbapi.Error,
                                       connection_invalidated=disconnected, dialect=dialect) from exc
         finally:

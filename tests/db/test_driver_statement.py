@@ -105,6 +105,23 @@ def test_an_error_is_sqlalchemys_and_the_next_statement_runs(engine):
                                                    "new_saved_at": T0 + dt.timedelta(1)}) == 1
 
 
+def test_an_interruption_in_the_middle_leaves_no_connection_in_autocommit(engine, monkeypatch):
+    """Anything raised on the way (a worker's timeout, a bug), not only the driver's errors."""
+    from assessment import db
+    from assessment.services import transactions
+
+    def interrupted(driver, *_):
+        if engine.dialect.name == "postgresql":
+            driver.autocommit = True  # as far as the real one gets before its statement
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(transactions, "_autocommit_rowcount", interrupted)
+    monkeypatch.setattr(db._SQLiteConnection, "write_alone", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        DriverStatement(SAVE).rowcount(engine, {"row_id": 1, "new_answer": 1, "new_saved_at": T0 + dt.timedelta(1)})
+    _pool_works_as_usual(engine)
+
+
 @pytest.mark.postgres
 def test_on_postgresql_a_server_restart_fails_one_statement_then_the_pool_is_replaced():
     """Every pooled connection is dead after a restart, and one used a moment ago goes out
