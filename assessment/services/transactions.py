@@ -40,11 +40,12 @@ class DriverStatement:
 
     def _compile(self, dialect) -> tuple:
         compiled = self.statement.compile(dialect=dialect)
-        processors = {name: bind.type.dialect_impl(dialect).bind_processor(dialect)
-                      for name, bind in compiled.binds.items()}
-        names = set(compiled.bind_names.values())
-        fixed = {name: bind.effective_value for name, bind in compiled.binds.items() if name in names and not bind.required}
-        return compiled.string, compiled.positiontup, {k: f for k, f in processors.items() if f and k in names}, fixed
+        names = set(compiled.bind_names.values())  # `binds` also holds internal keys the SQL never names
+        binds = {name: bind for name, bind in compiled.binds.items() if name in names}
+        processors = {name: process for name, bind in binds.items()
+                      if (process := bind.type.dialect_impl(dialect).bind_processor(dialect))}
+        fixed = {name: bind.effective_value for name, bind in binds.items() if not bind.required}
+        return compiled.string, compiled.positiontup, processors, fixed
 
     def rowcount(self, engine: Engine, params: dict) -> int:
         """Run with `params` (by bind name); the number of rows it changed."""
